@@ -1,0 +1,167 @@
+"""Load a parsed extract into DuckDB: stage it for the gate, then swap it into `raw.*` atomically.
+
+A partition load is two steps, so nothing unvalidated is ever visible downstream:
+1. `stage()` writes the candidate rows (with lineage columns) to a pending DuckDB file of their own,
+   which the validation gate reads without touching the warehouse file.
+2. `swap_in()` replaces the partition in `raw.<source>` (and its totals table) in one transaction,
+   moving the rows it replaces to `raw_history.*` and recording the vintage in `meta.partition_loads`.
+   A crash midway leaves the previous rows, never a mix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dagster_project.ingest.landing import LandedFile
+from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.warehouse import connect, quote_ident, table_exists
+
+LINEAGE_COLUMNS = (
+    ("_source_key", "VARCHAR"),
+    ("_period", "VARCHAR"),
+    ("_file_name", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_loaded_at", "TIMESTAMP"),
+    ("_row_number", "BIGINT"),
+)
+
+
+@dataclass(frozen=True)
+class StagedLoad:
+    spec: SourceSpec
+    period: str
+    landed: LandedFile
+    pending_db: Path
+    row_counts: dict[str, int]  # table suffix -> rows
+    loaded_at: dt.datetime
+
+    def pending_table(self, suffix: str = "") -> str:
+        return table_name(self.spec, suffix).split(".", 1)[1]
+
+
+def table_name(spec: SourceSpec, suffix: str = "") -> str:
+    return f"raw.{spec.key}__{suffix}" if suffix else f"raw.{spec.key}"
+
+
+def _ddl_columns(columns: tuple[Column, ...]) -> list[tuple[str, str]]:
+    return [(c.name, c.duckdb_type) for c in columns] + list(LINEAGE_COLUMNS)
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection, qualified: str, columns: list[tuple[str, str]]) -> None:
+    """Create the table, or add columns a newer spec knows and the table lacks (never drop any)."""
+    schema, table = qualified.split(".", 1)
+    con.execute(f"create schema if not exists {quote_ident(schema)}")
+    target = f"{quote_ident(schema)}.{quote_ident(table)}"
+    if not table_exists(con, qualified):
+        body = ", ".join(f"{quote_ident(n)} {t}" for n, t in columns)
+        con.execute(f"create table {target} ({body})")
+        return
+    have = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+    for name, type_ in columns:
+        if name not in have:
+            con.execute(f"alter table {target} add column {quote_ident(name)} {type_}")
+
+
+def stage(
+    spec: SourceSpec,
+    period: str,
+    landed: LandedFile,
+    frames: dict[str, pd.DataFrame],
+    pending_dir: Path,
+    loaded_at: dt.datetime | None = None,
+) -> StagedLoad:
+    """Write one partition's candidate rows into `pending_dir/<source>.duckdb`, replacing what was there."""
+    loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    pending_db = Path(pending_dir) / f"{spec.key}.duckdb"
+    pending_db.parent.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    con = connect(pending_db)
+    try:
+        for suffix, columns in spec.table_columns().items():
+            frame = frames.get(suffix)
+            if frame is None:
+                frame = pd.DataFrame(columns=["_row_number", "_period", *[c.name for c in columns]])
+            name = table_name(spec, suffix).split(".", 1)[1]
+            con.execute(f"drop table if exists {quote_ident(name)}")
+            ensure_table(con, f"main.{name}", _ddl_columns(columns))
+            con.register("incoming_frame", frame)
+            select = ", ".join(
+                [f"cast(incoming_frame.{quote_ident(c.name)} as {c.duckdb_type}) as {quote_ident(c.name)}" for c in columns]
+                + [
+                    "? as _source_key",
+                    "? as _period",
+                    "? as _file_name",
+                    "? as _file_sha256",
+                    "cast(? as timestamp) as _loaded_at",
+                    "cast(incoming_frame._row_number as bigint) as _row_number",
+                ]
+            )
+            con.execute(
+                f"insert into {quote_ident(name)} by name select {select} from incoming_frame",
+                [spec.key, period, landed.original_name, landed.sha256, loaded_at],
+            )
+            con.unregister("incoming_frame")
+            counts[suffix] = len(frame)
+    finally:
+        con.close()
+    return StagedLoad(spec, period, landed, pending_db, counts, loaded_at)
+
+
+def current_vintage(con: duckdb.DuckDBPyConnection, source: str, period: str) -> str | None:
+    row = con.execute(
+        "select file_sha256 from meta.partition_loads where source_key = ? and period = ? and is_current",
+        [source, period],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad) -> None:
+    """Replace the partition in raw.* with the staged rows in one transaction (history kept)."""
+    spec, period = staged.spec, staged.period
+    con.execute(f"attach '{staged.pending_db}' as pending (read_only)")
+    try:
+        con.execute("begin transaction")
+        try:
+            for suffix, columns in spec.table_columns().items():
+                target = table_name(spec, suffix)
+                history = target.replace("raw.", "raw_history.", 1)
+                ddl = _ddl_columns(columns)
+                ensure_table(con, target, ddl)
+                ensure_table(con, history, ddl)
+                con.execute(f"insert into {history} by name select * from {target} where _period = ?", [period])
+                con.execute(f"delete from {target} where _period = ?", [period])
+                con.execute(f"insert into {target} by name select * from pending.main.{quote_ident(staged.pending_table(suffix))}")
+            con.execute(
+                "update meta.partition_loads set is_current = false, superseded_at = ? "
+                "where source_key = ? and period = ? and is_current",
+                [staged.loaded_at, spec.key, period],
+            )
+            con.execute(
+                "insert into meta.partition_loads values (?, ?, ?, ?, ?, ?, ?, true, null)",
+                [
+                    spec.key,
+                    period,
+                    staged.landed.sha256,
+                    staged.landed.original_name,
+                    staged.row_counts.get("", 0),
+                    staged.row_counts.get("totals"),
+                    staged.loaded_at,
+                ],
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        con.execute("detach pending")

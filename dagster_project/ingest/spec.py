@@ -1,0 +1,116 @@
+"""What a source spec is: data that says what an extract is, where it lives and how to read it.
+
+A spec is data, not a class hierarchy. Publication modules in `dagster_project.sources` build one
+`SourceSpec` per publication; the ingest machinery, the validation gate and the Dagster assets are
+all driven from it, so a source's URL, columns and suite have one home.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Literal
+
+if TYPE_CHECKING:
+    from dagster_project.ingest.tabular import ParsedFile
+
+ColumnKind = Literal["text", "integer", "number", "date", "timestamp", "boolean"]
+Partitioning = Literal["monthly", "financial_year", "snapshot"]
+
+DUCKDB_TYPES: dict[str, str] = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+
+# What publishers write for "no value" in a numeric cell: blank, dash, suppressed ([c], c, *),
+# not available ([x], x, :), not applicable (..). Text cells only treat blank as missing.
+DEFAULT_MISSING_MARKERS = frozenset({"", "-", "*", "[c]", "[x]", "[z]", "c", "x", ":", "..", "n/a", "na"})
+
+
+def normalise_header(name: str) -> str:
+    """Compare headers the way a person would: no BOM, no case, no runs of spaces."""
+    return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column and every spelling of it the publisher has used."""
+
+    name: str
+    kind: ColumnKind = "text"
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+    description: str = ""
+    # Turns the publisher's cell text into the typed value; defaults to the kind's converter.
+    convert: Callable[[str], Any] | None = None
+
+    @property
+    def spellings(self) -> frozenset[str]:
+        return frozenset(normalise_header(a) for a in (self.name, *self.aliases))
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    key: str
+    family: str
+    title: str
+    publisher: str
+    provenance: str
+    format: Literal["csv", "xlsx", "ods", "xls", "json"]
+    partitioning: Partitioning
+    columns: tuple[Column, ...] = ()
+    # Canonical column whose value names the partition, and how to turn that value into the key.
+    period_column: str | None = None
+    period_from_value: Callable[[str], str] | None = None
+    # Given a data row as {canonical name: cell text}, is it a publisher totals row?
+    is_total_row: Callable[[dict[str, str]], bool] | None = None
+    missing_markers: frozenset[str] = DEFAULT_MISSING_MARKERS
+    sheet: str | None = None
+    # Where the bundled real samples are, relative to data/samples/.
+    sample_glob: str | None = None
+    # Where the publisher puts it (a template with {period} or an index page), if fetched over HTTP.
+    url_template: str | None = None
+    index_url: str | None = None
+    # A custom parser for shapes the tabular reader does not cover (nested JSON, workbooks).
+    parser: Callable[[Path, "SourceSpec"], "ParsedFile"] | None = None
+    # Extra raw tables a custom parser produces: suffix -> columns (the main table has suffix "").
+    extra_tables: dict[str, tuple[Column, ...]] = field(default_factory=dict)
+    # Columns that identify a data row within one partition (for revision diffs and uniqueness).
+    row_key: tuple[str, ...] = ()
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw.{self.key}"
+
+    @property
+    def totals_table(self) -> str:
+        return f"raw.{self.key}__totals"
+
+    @property
+    def suite_path(self) -> Path:
+        from dagster_project.settings import EXPECTATIONS_DIR
+
+        return EXPECTATIONS_DIR / f"{self.key}.json"
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.key} has no column {name!r}")
+
+    def table_columns(self) -> dict[str, tuple[Column, ...]]:
+        """Every raw table this source loads: suffix ("" for the main table) -> columns."""
+        tables: dict[str, tuple[Column, ...]] = {"": self.columns}
+        if self.is_total_row is not None:
+            tables["totals"] = self.columns
+        tables.update(self.extra_tables)
+        return tables

@@ -1,0 +1,389 @@
+"""Read a publisher's table (CSV, XLSX, ODS) into canonical columns, by content not by position.
+
+The reader finds the header row by the columns it contains, maps every spelling the publisher has
+used to one canonical name, turns missing-value markers into NULL, converts types strictly (a
+non-numeric count is an error naming its row and column), and keeps publisher totals rows apart
+from data rows so the gate can reconcile against them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import pandas as pd
+
+from dagster_project.ingest.errors import IngestError
+from dagster_project.ingest.spec import Column, SourceSpec, normalise_header
+
+HEADER_SCAN_ROWS = 40
+PANDAS_DTYPES = {
+    "text": "string",
+    "integer": "Int64",
+    "number": "Float64",
+    "boolean": "boolean",
+    "date": "object",
+    "timestamp": "object",
+}
+
+
+@dataclass
+class ParsedFile:
+    """A parsed extract: one frame per raw table, each row carrying `_period` and `_row_number`."""
+
+    source_key: str
+    path: Path
+    tables: dict[str, pd.DataFrame]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def periods(self) -> list[str]:
+        main = self.tables.get("")
+        if main is None or main.empty:
+            return []
+        return sorted(main["_period"].dropna().unique().tolist())
+
+    def for_period(self, period: str) -> dict[str, pd.DataFrame]:
+        return {suffix: df[df["_period"] == period].reset_index(drop=True) for suffix, df in self.tables.items()}
+
+    @property
+    def row_count(self) -> int:
+        main = self.tables.get("")
+        return 0 if main is None else len(main)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cell conversion
+
+
+def _clean(cell: Any) -> Any:
+    if isinstance(cell, str):
+        return cell.replace("\ufeff", "").strip()
+    return cell
+
+
+def _is_missing(cell: Any, markers: frozenset[str]) -> bool:
+    if cell is None:
+        return True
+    if isinstance(cell, float) and cell != cell:  # NaN
+        return True
+    return isinstance(cell, str) and cell.casefold() in markers
+
+
+def to_integer(cell: Any) -> int:
+    if isinstance(cell, bool):
+        raise ValueError("boolean")
+    if isinstance(cell, int):
+        return cell
+    if isinstance(cell, float):
+        if cell.is_integer():
+            return int(cell)
+        raise ValueError("not a whole number")
+    text = str(cell).replace(",", "")
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?\d+\.0*", text):
+        return int(float(text))
+    raise ValueError("not a whole number")
+
+
+def to_number(cell: Any) -> float:
+    if isinstance(cell, bool):
+        raise ValueError("boolean")
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    text = str(cell).replace(",", "")
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+        raise ValueError("not a number")
+    return float(text)
+
+
+def to_date(cell: Any) -> dt.date:
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    text = str(cell)
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def to_timestamp(cell: Any) -> dt.datetime:
+    if isinstance(cell, dt.datetime):
+        return cell
+    if isinstance(cell, dt.date):
+        return dt.datetime(cell.year, cell.month, cell.day)
+    try:
+        return dt.datetime.fromisoformat(str(cell).replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError as exc:
+        raise ValueError("not a timestamp (expected ISO 8601)") from exc
+
+
+def to_boolean(cell: Any) -> bool:
+    text = str(cell).casefold()
+    if text in {"true", "yes", "y", "1"}:
+        return True
+    if text in {"false", "no", "n", "0"}:
+        return False
+    raise ValueError("not true/false")
+
+
+def to_text(cell: Any) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (dt.date, dt.datetime)):
+        return cell.isoformat()
+    return str(cell)
+
+
+CONVERTERS = {
+    "text": to_text,
+    "integer": to_integer,
+    "number": to_number,
+    "date": to_date,
+    "timestamp": to_timestamp,
+    "boolean": to_boolean,
+}
+
+
+def convert_cell(cell: Any, column: Column, markers: frozenset[str], *, file: Path, row: int) -> Any:
+    cell = _clean(cell)
+    if column.kind == "text":
+        if cell is None or cell == "":
+            return None
+    elif _is_missing(cell, markers):
+        return None
+    try:
+        return (column.convert or CONVERTERS[column.kind])(cell)
+    except (ValueError, TypeError) as exc:
+        kind = {"integer": "a whole number", "number": "a number"}.get(column.kind, f"a {column.kind}")
+        raise IngestError(
+            f"value {cell!r} is not {kind} ({exc})", file=file, row=row, column=column.name, reason="bad_value"
+        ) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading rows
+
+
+def decode_text(path: Path, raw: bytes, warnings: list[str]) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Publishers occasionally export from Excel as Windows-1252 (a `£` gives it away).
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise IngestError(
+                f"not UTF-8 or Windows-1252 text (byte {exc.start})", file=path, reason="bad_encoding"
+            ) from exc
+        warnings.append(f"{path.name}: not UTF-8; decoded as Windows-1252")
+        return text
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].casefold()
+    return head.startswith("<!doctype html") or head.startswith("<html") or "<head" in head
+
+
+def read_rows(path: Path, spec: SourceSpec, warnings: list[str]) -> Iterator[tuple[int, list[Any]]]:
+    """Yield (row number as the publisher's file shows it, cells) for CSV or a workbook sheet."""
+    if path.stat().st_size == 0:
+        raise IngestError("file is empty (0 bytes)", file=path, reason="empty")
+    if spec.format == "csv":
+        raw = path.read_bytes()
+        text = decode_text(path, raw, warnings)
+        if not text.strip():
+            raise IngestError("file has no content", file=path, reason="empty")
+        if _looks_like_html(text):
+            raise IngestError("file is an HTML page, not a CSV extract", file=path, reason="html_not_data")
+        if "\x00" in text[:4096]:
+            raise IngestError("file is binary, not a CSV extract", file=path, reason="not_csv")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
+        return
+    if spec.format in ("xlsx", "ods", "xls"):
+        yield from read_sheet(path, spec.sheet)
+        return
+    raise IngestError(f"no tabular reader for format {spec.format!r}", file=path, reason="unsupported_format")
+
+
+def read_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for encrypted/corrupt workbooks
+        raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
+    names = workbook.sheet_names
+    if sheet is None:
+        chosen = names[0]
+    else:
+        matches = [n for n in names if normalise_header(n) == normalise_header(sheet)]
+        if not matches:
+            raise IngestError(f"no sheet named {sheet!r} (sheets: {', '.join(names)})", file=path, reason="missing_sheet")
+        chosen = matches[0]
+    for index, cells in enumerate(workbook.get_sheet_by_name(chosen).iter_rows(), start=1):
+        yield index, [None if c == "" else c for c in cells]
+
+
+# ---------------------------------------------------------------------------------------------
+# Header and mapping
+
+
+@dataclass
+class Header:
+    row: int
+    width: int
+    index_of: dict[str, int]  # canonical name -> cell index
+    ignored: list[str]
+
+
+def match_header(cells: list[Any], columns: Iterable[Column]) -> tuple[dict[str, int], list[str], list[str]]:
+    """Map header cells to canonical columns: (index_of, unknown names, duplicated names)."""
+    by_spelling = {s: c.name for c in columns for s in c.spellings}
+    index_of: dict[str, int] = {}
+    unknown, duplicated = [], []
+    for i, cell in enumerate(cells):
+        name = normalise_header(to_text(cell)) if cell is not None else ""
+        if not name:
+            continue
+        canonical = by_spelling.get(name)
+        if canonical is None:
+            unknown.append(to_text(cell).strip())
+        elif canonical in index_of:
+            duplicated.append(canonical)
+        else:
+            index_of[canonical] = i
+    return index_of, unknown, duplicated
+
+
+def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path) -> Header:
+    required = [c.name for c in spec.columns if c.required]
+    best: tuple[int, int, dict[str, int]] | None = None
+    for position, (row_number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        index_of, unknown, duplicated = match_header(cells, spec.columns)
+        if all(name in index_of for name in required):
+            if duplicated:
+                raise IngestError(
+                    f"header has column {duplicated[0]!r} twice", file=path, row=row_number,
+                    column=duplicated[0], reason="duplicate_column",
+                )
+            return Header(row=position, width=len(cells), index_of=index_of, ignored=unknown)
+        if best is None or len(index_of) > len(best[2]):
+            best = (position, row_number, index_of)
+    if best is not None and len(best[2]) >= max(2, len(required) // 3):
+        missing = [name for name in required if name not in best[2]]
+        spellings = " / ".join(sorted({spec.column(missing[0]).name, *spec.column(missing[0]).aliases}))
+        raise IngestError(
+            f"required column {missing[0]!r} ({spellings}) not found in the header"
+            + (f"; also missing: {', '.join(missing[1:])}" if missing[1:] else ""),
+            file=path, row=best[1], column=missing[0], reason="missing_column",
+        )
+    raise IngestError(
+        f"not a {spec.title} file: no header row with its columns in the first {HEADER_SCAN_ROWS} rows",
+        file=path, reason="unrecognised",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The parser
+
+
+def parse_tabular(path: Path, spec: SourceSpec) -> ParsedFile:
+    """Parse one extract per its spec. Raises IngestError naming the file, row and column."""
+    path = Path(path)
+    warnings: list[str] = []
+    rows = list(read_rows(path, spec, warnings))
+    if not rows:
+        raise IngestError("file has no rows", file=path, reason="empty")
+    header = find_header(rows, spec, path)
+    for name in header.ignored:
+        warnings.append(f"{path.name}: ignored column {name!r} (not in the {spec.key} spec)")
+
+    data: dict[str, list[dict[str, Any]]] = {"": [], "totals": []}
+    for row_number, cells in rows[header.row + 1 :]:
+        if all(_clean(c) in (None, "") for c in cells):
+            continue
+        _check_width(cells, header, path, row_number)
+        text_row = {
+            name: (to_text(_clean(cells[i])) if i < len(cells) and cells[i] is not None else "")
+            for name, i in header.index_of.items()
+        }
+        is_total = spec.is_total_row is not None and spec.is_total_row(text_row)
+        record: dict[str, Any] = {"_row_number": row_number}
+        for column in spec.columns:
+            i = header.index_of.get(column.name)
+            cell = cells[i] if i is not None and i < len(cells) else None
+            if is_total and column.kind == "text":
+                record[column.name] = to_text(_clean(cell)) if cell not in (None, "") else None
+                continue
+            record[column.name] = convert_cell(cell, column, spec.missing_markers, file=path, row=row_number)
+        data["totals" if is_total else ""].append(record)
+
+    if not data[""]:
+        raise IngestError("no data rows below the header", file=path, row=rows[header.row][0], reason="no_data")
+    _assign_periods(data, spec, path)
+    tables = {suffix: _frame(records, spec.columns) for suffix, records in data.items() if suffix == "" or spec.is_total_row}
+    return ParsedFile(source_key=spec.key, path=path, tables=tables, warnings=warnings)
+
+
+def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) -> None:
+    used = max(header.index_of.values()) + 1
+    if len(cells) < used:
+        raise IngestError(
+            f"row has {len(cells)} fields but the header has {header.width} (truncated?)",
+            file=path, row=row_number, reason="short_row",
+        )
+    extra = [c for c in cells[header.width :] if _clean(c) not in (None, "")]
+    if extra:
+        raise IngestError(
+            f"row has {len(cells)} fields but the header has {header.width}; extra value {extra[0]!r}",
+            file=path, row=row_number, reason="long_row",
+        )
+
+
+def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, path: Path) -> None:
+    if spec.period_column is None or spec.period_from_value is None:
+        raise IngestError(f"spec {spec.key} has no period column", file=path, reason="spec")
+    for record in data[""]:
+        value = record.get(spec.period_column)
+        try:
+            record["_period"] = spec.period_from_value(str(value))
+        except ValueError as exc:
+            raise IngestError(
+                f"cannot read the period from {value!r} ({exc})", file=path, row=record["_row_number"],
+                column=spec.period_column, reason="bad_period",
+            ) from exc
+    periods = {r["_period"] for r in data[""]}
+    for record in data["totals"]:
+        try:
+            record["_period"] = spec.period_from_value(str(record.get(spec.period_column)))
+        except ValueError:
+            # Totals rows often say TOTAL in every text cell; in a one-period file they belong to it.
+            if len(periods) != 1:
+                raise IngestError(
+                    "totals row without a period in a file of several periods", file=path,
+                    row=record["_row_number"], column=spec.period_column, reason="bad_period",
+                ) from None
+            record["_period"] = next(iter(periods))
+
+
+def _frame(records: list[dict[str, Any]], columns: tuple[Column, ...]) -> pd.DataFrame:
+    names = ["_row_number", "_period", *[c.name for c in columns]]
+    frame = pd.DataFrame.from_records(records, columns=names)
+    dtypes = {"_row_number": "Int64", "_period": "string"} | {c.name: PANDAS_DTYPES[c.kind] for c in columns}
+    return frame.astype(dtypes)

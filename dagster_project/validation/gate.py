@@ -1,0 +1,232 @@
+"""Run a source's expectation suite against a staged partition, through GX's SQL path on DuckDB.
+
+The gate validates the pending DuckDB file that `ingest.load.stage()` wrote, so it never touches the
+warehouse file (no lock contention with the writer) and a failing load is never visible in `raw.*`.
+Suites live in `expectations/<source>.json` (GX 1.x serialisation, reviewed like code). Results are
+kept in a GX file context under `$NHS_WAREHOUSE_HOME/validation/` and rendered as Data Docs there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster_project.ingest.load import StagedLoad
+
+log = logging.getLogger(__name__)
+
+# What the gate expects of the staged table when there is no previous partition to compare with.
+UNBOUNDED_ROWS = 10**12
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    observed: str
+    expected: str
+    promise: str
+
+    def describe(self) -> str:
+        where = f" on {self.column}" if self.column else ""
+        return f"{self.expectation}{where}: observed {self.observed}; expected {self.expected}"
+
+
+@dataclass
+class GateResult:
+    suite: str
+    success: bool
+    outcomes: list[ExpectationOutcome]
+    docs_path: Path | None = None
+    seconds: float = 0.0
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.suite}: all {len(self.outcomes)} expectations passed"
+        return f"{self.suite}: {len(self.failures)} of {len(self.outcomes)} expectations failed: " + "; ".join(
+            f.describe() for f in self.failures[:5]
+        )
+
+
+def load_suite_json(path: Path) -> dict:
+    try:
+        suite = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no expectation suite at {path}") from None
+    if not suite.get("expectations"):
+        raise ValueError(f"{path}: suite has no expectations")
+    return suite
+
+
+def row_count_bounds(suite: dict, previous_rows: int | None) -> tuple[int, int]:
+    """The band a partition's row count must fall in, relative to the previous partition's."""
+    band = float(suite.get("meta", {}).get("row_count_band", 0) or 0)
+    if previous_rows is None or band <= 0:
+        return 1, UNBOUNDED_ROWS
+    return max(1, int(previous_rows * (1 - band))), int(previous_rows * (1 + band)) + 1
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _observed(result: dict) -> str:
+    if "observed_value" in result:
+        return _short(result["observed_value"])
+    if "unexpected_count" in result:
+        sample = result.get("partial_unexpected_list") or []
+        return _short(f"{result['unexpected_count']} unexpected" + (f", e.g. {sample[:5]}" if sample else ""))
+    if "details" in result:
+        return _short(result["details"])
+    return _short(result) if result else "(no result)"
+
+
+def _exception(info: dict | None) -> str | None:
+    """GX reports errors either flat or keyed by metric; find the message either way."""
+    if not info:
+        return None
+    if info.get("raised_exception") or info.get("exception_message"):
+        return info.get("exception_message") or "raised an exception"
+    for value in info.values():
+        if isinstance(value, dict) and (value.get("raised_exception") or value.get("exception_message")):
+            return value.get("exception_message") or "raised an exception"
+    return None
+
+
+def _expected(kwargs: dict) -> str:
+    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "description", "result_format")}
+    if "description" in kwargs:
+        return kwargs["description"]
+    return _short(shown) if shown else "(as named)"
+
+
+class Gate:
+    """One GX file context per warehouse home, created on first use (GX takes seconds to import)."""
+
+    def __init__(self, validation_dir: Path) -> None:
+        self.validation_dir = Path(validation_dir)
+        self._context = None
+        self._checkpoints: dict[str, tuple] = {}
+
+    @property
+    def context(self):
+        if self._context is None:
+            from dagster_project.validation import gx_duckdb
+
+            gx_duckdb.apply()
+            import great_expectations as gx
+
+            self.validation_dir.mkdir(parents=True, exist_ok=True)
+            self._context = gx.get_context(mode="file", project_root_dir=str(self.validation_dir))
+        return self._context
+
+    @property
+    def docs_index(self) -> Path:
+        return self.validation_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    def build_docs(self) -> Path:
+        """Render GX Data Docs for every stored validation result into the home."""
+        self.context.build_data_docs()
+        return self.docs_index
+
+    def _suite(self, suite_json: dict):
+        import great_expectations as gx
+
+        suite = gx.ExpectationSuite(
+            name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})
+        )
+        # GX drops an invalid expectation with only a log line; a gate must not silently shrink.
+        if len(suite.expectations) != len(suite_json["expectations"]):
+            raise ValueError(
+                f"suite {suite_json['name']}: {len(suite_json['expectations']) - len(suite.expectations)} "
+                "expectations are invalid for GX (see the log)"
+            )
+        return suite
+
+    def _checkpoint(self, staged: StagedLoad, suite_json: dict):
+        """Register the source's datasource, suite and checkpoint once per gate (GX writes YAML for each)."""
+        import great_expectations as gx
+
+        key = (staged.spec.key, str(staged.pending_db), json.dumps(suite_json, sort_keys=True))
+        cached = self._checkpoints.get(staged.spec.key)
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        context = self.context
+        name = staged.spec.key
+        datasource = context.data_sources.add_or_update_sql(
+            name=f"pending_{name}", connection_string=f"duckdb:///{staged.pending_db}"
+        )
+        asset = datasource.add_table_asset(name=name, table_name=staged.pending_table(""))
+        batch_definition = asset.add_batch_definition_whole_table("staged_partition")
+        suite = context.suites.add_or_update(self._suite(suite_json))
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"{name}_gate", data=batch_definition, suite=suite)
+        )
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"{name}_checkpoint",
+                validation_definitions=[definition],
+                # Data Docs are rebuilt once per batch of loads (`build_docs`), not per validation:
+                # rebuilding renders every stored result, which grows with history.
+                actions=[],
+                result_format={"result_format": "SUMMARY"},
+            )
+        )
+        self._checkpoints[name] = (key, checkpoint, datasource)
+        return checkpoint, datasource
+
+    def validate(self, staged: StagedLoad, suite_path: Path, previous_rows: int | None) -> GateResult:
+        import great_expectations as gx
+
+        started = time.perf_counter()
+        suite_json = load_suite_json(suite_path)
+        min_rows, max_rows = row_count_bounds(suite_json, previous_rows)
+        parameters = {"partition_periods": [staged.period], "partition": staged.period, "min_rows": min_rows, "max_rows": max_rows}
+        checkpoint, datasource = self._checkpoint(staged, suite_json)
+        name = staged.spec.key
+        try:
+            run = checkpoint.run(
+                expectation_parameters=parameters,
+                run_id=gx.RunIdentifier(run_name=f"{name} {staged.period} {staged.landed.sha256[:12]}"),
+            )
+        finally:
+            # GX keeps SQLAlchemy engines open on the file; release them so the next writer can lock it.
+            try:
+                datasource.get_execution_engine().close()
+            finally:
+                datasource.get_engine().dispose()
+        outcomes: list[ExpectationOutcome] = []
+        for validation in run.run_results.values():
+            for r in validation.results:
+                config = r.expectation_config
+                kwargs = dict(config.kwargs)
+                exception = _exception(r.exception_info)
+                outcomes.append(
+                    ExpectationOutcome(
+                        expectation=config.type,
+                        column=kwargs.get("column"),
+                        success=bool(r.success),
+                        observed=f"error: {_short(exception)}" if exception else _observed(r.result or {}),
+                        expected=_expected(kwargs),
+                        promise=(config.meta or {}).get("promise", ""),
+                    )
+                )
+        return GateResult(
+            suite=name,
+            success=bool(run.success),
+            outcomes=outcomes,
+            docs_path=self.docs_index,
+            seconds=time.perf_counter() - started,
+            parameters=parameters,
+        )

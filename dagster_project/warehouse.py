@@ -1,0 +1,100 @@
+"""The warehouse DuckDB file: how to open it, and the bookkeeping tables the machinery keeps in it.
+
+DuckDB lets one process write a file and locks every other process out, so writers open it through
+`connect()`, which waits (with backoff) for a lock another writer holds instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+META_DDL = """
+create schema if not exists raw;
+create schema if not exists raw_history;
+create schema if not exists meta;
+create table if not exists meta.partition_loads (
+    source_key varchar not null,
+    period varchar not null,
+    file_sha256 varchar not null,
+    file_name varchar not null,
+    row_count bigint not null,
+    totals_row_count bigint,
+    loaded_at timestamp not null,
+    is_current boolean not null,
+    superseded_at timestamp
+);
+create table if not exists meta.load_failures (
+    source_key varchar not null,
+    period varchar,
+    file_sha256 varchar,
+    file_name varchar,
+    reason varchar not null,
+    message varchar not null,
+    row_number bigint,
+    column_name varchar,
+    failed_at timestamp not null
+);
+create table if not exists meta.validation_results (
+    source_key varchar not null,
+    period varchar not null,
+    file_sha256 varchar not null,
+    suite varchar not null,
+    expectation varchar not null,
+    column_name varchar,
+    success boolean not null,
+    observed varchar,
+    expected varchar,
+    validated_at timestamp not null
+);
+"""
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
+
+
+def connect(path: Path, *, read_only: bool = False, timeout_s: float = 120.0, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file, waiting up to `timeout_s` for another process's lock to go away."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+        except duckdb.IOException as exc:
+            if not is_lock_error(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+@contextlib.contextmanager
+def open_warehouse(path: Path, *, read_only: bool = False, timeout_s: float = 120.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only, timeout_s=timeout_s)
+    try:
+        if not read_only:
+            con.execute(META_DDL)
+        yield con
+    finally:
+        con.close()
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, _, table = qualified.rpartition(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema or "main", table],
+        ).fetchone()[0]
+    )

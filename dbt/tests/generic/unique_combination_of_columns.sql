@@ -1,0 +1,7 @@
+{#- No row repeats the combination of these columns (dbt-utils' test, written here: no hub access). -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+select {{ combination_of_columns | join(', ') }}, count(*) as occurrences
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
