@@ -54,6 +54,11 @@ create table if not exists meta.validation_results (
 """
 
 
+# Every connection to the warehouse file in one process must use the same configuration (DuckDB
+# refuses a second, differently configured one), including dagster-duckdb's DuckDBResource.
+WAREHOUSE_CONFIG = {"custom_user_agent": "nhs-warehouse"}
+
+
 def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
 
@@ -67,7 +72,7 @@ def connect(path: Path, *, read_only: bool = False, timeout_s: float = 120.0, co
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+            return duckdb.connect(str(path), read_only=read_only, config=dict(WAREHOUSE_CONFIG if config is None else config))
         except duckdb.IOException as exc:
             if not is_lock_error(exc) or time.monotonic() >= deadline:
                 raise

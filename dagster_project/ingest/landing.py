@@ -178,6 +178,21 @@ class LandingStore:
         self._manifest_path(landed.source, landed.sha256).unlink(missing_ok=True)
         return dest
 
+    def reject(self, src: Path, *, source: str, error: dict, original_name: str | None = None, sha256: str | None = None) -> Path:
+        """Keep a copy of a file that never reached landing (it failed to parse) in quarantine."""
+        src = Path(src)
+        sha = sha256 or sha256_of(src)
+        ext = src.suffix.lower() or ".bin"
+        folder = self.quarantine_dir / source
+        dest = folder / f"{sha}{ext}"
+        copy_atomically(src, dest)
+        record = {
+            "source": source, "sha256": sha, "size": src.stat().st_size, "original_name": original_name or src.name,
+            "stored_name": dest.name, "rejected_at": now_utc(), "error": error,
+        }
+        write_atomically(folder / f"{sha}.reason.json", json.dumps(record, indent=2).encode())
+        return dest
+
     def quarantined(self, source: str | None = None) -> list[dict]:
         if not self.quarantine_dir.is_dir():
             return []

@@ -67,6 +67,8 @@ class SourceSpec:
     provenance: str
     format: Literal["csv", "xlsx", "ods", "xls", "json"]
     partitioning: Partitioning
+    # The first partition the publication has (a month start, a financial year like 2016-17).
+    first_period: str | None = None
     columns: tuple[Column, ...] = ()
     # Canonical column whose value names the partition, and how to turn that value into the key.
     period_column: str | None = None
@@ -82,6 +84,8 @@ class SourceSpec:
     index_url: str | None = None
     # A custom parser for shapes the tabular reader does not cover (nested JSON, workbooks).
     parser: Callable[[Path, "SourceSpec"], "ParsedFile"] | None = None
+    # Content check for sources the tabular header match cannot recognise (e.g. JSON documents).
+    detect: Callable[[Path], bool] | None = None
     # Extra raw tables a custom parser produces: suffix -> columns (the main table has suffix "").
     extra_tables: dict[str, tuple[Column, ...]] = field(default_factory=dict)
     # Columns that identify a data row within one partition (for revision diffs and uniqueness).
@@ -100,6 +104,20 @@ class SourceSpec:
         from dagster_project.settings import EXPECTATIONS_DIR
 
         return EXPECTATIONS_DIR / f"{self.key}.json"
+
+    def parse(self, path: Path) -> "ParsedFile":
+        """Parse one extract of this publication; raises IngestError naming file, row and column."""
+        from dagster_project.ingest.tabular import parse_tabular
+
+        return (self.parser or parse_tabular)(Path(path), self)
+
+    def matches(self, path: Path) -> bool:
+        """Whether a file looks like this publication, judged by its content (not its name)."""
+        if self.detect is not None:
+            return self.detect(Path(path))
+        from dagster_project.ingest.tabular import looks_like
+
+        return looks_like(Path(path), self)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

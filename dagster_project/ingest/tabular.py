@@ -299,6 +299,25 @@ def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path)
     )
 
 
+def looks_like(path: Path, spec: SourceSpec) -> bool:
+    """True when the file's first rows hold a header with every required column of `spec`."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if spec.format == "csv" and suffix not in ("csv", "txt", ""):
+        return False
+    if spec.format in ("xlsx", "ods", "xls") and suffix != spec.format:
+        return False
+    try:
+        rows = []
+        for row in read_rows(Path(path), spec, []):
+            rows.append(row)
+            if len(rows) >= HEADER_SCAN_ROWS:
+                break
+        find_header(rows, spec, Path(path))
+        return True
+    except IngestError:
+        return False
+
+
 # ---------------------------------------------------------------------------------------------
 # The parser
 

@@ -75,6 +75,7 @@ UEC_AE_MONTHLY = SourceSpec(
     ),
     format="csv",
     partitioning="monthly",
+    first_period="2020-04-01",
     columns=COLUMNS,
     period_column="period",
     period_from_value=month_from_period,

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_uec_region_month'}}}) }}
 -- The mart's England row equals the England total row NHS England printed in each month's file.
 with publisher as (
     select

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_uec_region_month'}}}) }}
 {{ config(severity='warn') }}
 -- Warns when a month a published UEC figure comes from is not in the warehouse, so the figure
 -- test above cannot check it.

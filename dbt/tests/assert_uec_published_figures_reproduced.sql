@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_uec_region_month'}}}) }}
 -- State of Care 2022/23 figure 20 and the June 2023 conversion rates, as the shared reference
 -- expects them from the bundled files (published_figures.expected_from_shared_data). Returns the
 -- figures the mart does not reproduce; a figure whose month is not loaded is left to

@@ -1,0 +1,89 @@
+"""The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks.
+
+dbt sources map to the raw assets (through `meta.dagster.asset_key` in the sources YAML), so lineage
+runs publisher -> raw -> staging -> marts -> serving in one graph. Models follow their upstream data
+by declarative automation (eager): a new raw partition rebuilds what depends on it.
+"""
+
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from dagster import AssetExecutionContext, AssetKey, AutomationCondition
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from dagster_project.resources import WarehouseResource
+from dagster_project.settings import DBT_PROJECT_DIR
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+_SOURCE_DIRS = ("models", "macros", "seeds", "tests", "snapshots")
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    files = [project_dir / "dbt_project.yml"]
+    for folder in _SOURCE_DIRS:
+        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in files)
+
+
+def dbt_executable() -> str:
+    """dbt from this environment, even when the venv is not activated (e.g. `.venv/bin/nhs-warehouse`)."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file (~10 s).
+
+    What `dagster-dbt project prepare-and-package` does at deploy time, done on demand so a fresh
+    clone, the CLI and `dagster dev` always load a manifest that matches the models.
+    """
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(Path(project.project_dir)):
+        return manifest
+    result = subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(project.project_dir),
+         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
+        capture_output=True, text=True, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+    )
+    if result.returncode != 0 or not manifest.exists():
+        raise RuntimeError(f"dbt parse failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return manifest
+
+
+class WarehouseDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        # fqn: [project, layer, family, ..., name]; seeds: [project, folder, name]
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[2] if len(fqn) > 3 else (fqn[1] if len(fqn) > 2 else None)
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        return AutomationCondition.eager()
+
+
+translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+ensure_manifest()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator, pool="duckdb_writer")
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # dbt runs as a subprocess; the profile reads the warehouse file's path from the environment.
+    os.environ["NHS_WAREHOUSE_DB"] = str(warehouse.settings.warehouse_db)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def published_models() -> list[tuple[AssetKey, str]]:
+    """(asset key, `schema.table`) of every model marked `meta.publish` (the marts), from the manifest."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    found = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node.get("config", {}).get("meta", {}).get("publish"):
+            found.append((translator.get_asset_key(node), f"{node['schema']}.{node['alias'] or node['name']}"))
+    return sorted(found, key=lambda item: item[1])

@@ -1,0 +1,363 @@
+"""`nhs-warehouse`: build, ingest, query and inspect the warehouse from a terminal.
+
+    nhs-warehouse build                  land the bundled samples, load what is pending, build and publish marts
+    nhs-warehouse ingest PATH... [--source KEY]   put files into the landing store (source found by content)
+    nhs-warehouse query SQL [--format table|csv|json]   query the published marts (read-only)
+    nhs-warehouse status                 partitions, last loads, failed checks, quarantined files
+    nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from dagster_project.settings import Settings, load_settings
+
+console = Console(file=sys.__stdout__, highlight=False)
+err_console = Console(file=sys.__stderr__, highlight=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+@contextlib.contextmanager
+def captured_output(log_path: Path):
+    """Send Dagster's and dbt's chatter to a log file while a spinner shows progress."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        yield log
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return ""
+
+
+def _period_label(periods: list[str]) -> str:
+    if not periods:
+        return "nothing"
+    short = [p[:7] for p in periods]
+    return short[0] if len(short) == 1 else f"{short[0]} … {short[-1]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# build
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project import runner
+
+    settings.ensure_dirs()
+    log_path = settings.home / "logs" / f"build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    started = time.perf_counter()
+    failures: list[str] = []
+    loaded_any = False
+
+    if not args.no_samples:
+        with console.status("Landing the bundled sample extracts…"):
+            results = runner.land_samples(settings)
+        new = sum(r.status == "landed" for r in results)
+        rejected = [r for r in results if not r.ok]
+        console.print(f"[green]✓[/] landed {new} new sample files ({len(results) - new - len(rejected)} already landed)")
+        for r in rejected:
+            console.print(f"[red]✗[/] {r.message}")
+            failures.append(f"sample rejected: {r.message}")
+
+    pending = runner.pending_partitions(settings)
+    if not pending:
+        console.print("[green]✓[/] no pending partitions: every landed file's vintage is loaded")
+    for source, periods in pending.items():
+        step = time.perf_counter()
+        with console.status(f"Loading {source}: {len(periods)} partitions ({_period_label(periods)}) through the gate…"):
+            with captured_output(log_path):
+                summary = runner.run_raw_load(settings, source, periods)
+        meta = summary.metadata.get(f"raw/{source}", {})
+        loaded_any |= bool(meta.get("partitions_loaded"))
+        mark = "[green]✓[/]" if summary.success and not summary.failed_checks else "[red]✗[/]"
+        console.print(
+            f"{mark} raw/{source}: {meta.get('partitions_loaded', 0)} partitions loaded "
+            f"({meta.get('rows_loaded', 0):,} rows), {meta.get('partitions_unchanged', 0)} unchanged, "
+            f"{meta.get('partitions_quarantined', 0)} quarantined  [dim]{time.perf_counter() - step:.0f} s[/]"
+        )
+        if not summary.success:
+            failures.append(f"run {summary.job} failed: {summary.error or 'see ' + str(log_path)}")
+        for check in summary.failed_checks:
+            failures.append(f"check failed: {check}")
+        _print_quarantined_since(settings, started)
+
+    serving_missing = not settings.serving_db.exists()
+    if loaded_any or serving_missing or args.force:
+        step = time.perf_counter()
+        with console.status("Building marts (dbt build: staging, marts, tests) and publishing the serving DB…"):
+            with captured_output(log_path):
+                summary = runner.run_marts(settings)
+        passed = sum(summary.check_results.values())
+        mark = "[green]✓[/]" if summary.success and not summary.failed_checks else "[red]✗[/]"
+        console.print(
+            f"{mark} dbt build: {len([m for m in summary.materialized if not m.startswith('serving/')])} models and seeds, "
+            f"{passed}/{len(summary.check_results)} checks passed  [dim]{time.perf_counter() - step:.0f} s[/]"
+        )
+        if "serving/marts" in summary.materialized:
+            console.print(f"[green]✓[/] published {summary.metadata['serving/marts'].get('version')}")
+        for check in summary.failed_checks:
+            failures.append(f"check failed: {check}")
+        if not summary.success:
+            failures.append(f"run {summary.job} failed: {summary.error or 'see ' + str(log_path)}")
+    else:
+        console.print("[green]✓[/] marts are up to date with raw; nothing to rebuild (use --force to rebuild)")
+
+    _print_build_summary(settings, time.perf_counter() - started)
+    if failures:
+        err_console.print("\n[red bold]Build finished with failures:[/]")
+        for f in failures:
+            err_console.print(f"  • {f}")
+        err_console.print(f"  Full log: {log_path}")
+        if any(f.startswith("run ") for f in failures):
+            err_console.print(_tail(log_path))
+        return 1
+    return 0
+
+
+def _print_quarantined_since(settings: Settings, since: float) -> None:
+    from dagster_project.runner import store_for
+
+    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=time.perf_counter() - since + 1)
+    for record in store_for(settings).quarantined():
+        if dt.datetime.fromisoformat(record["rejected_at"]) >= cutoff.replace(microsecond=0):
+            console.print(f"  [red]quarantined[/] {record['original_name']}: {record['error'].get('message')}")
+
+
+def _print_build_summary(settings: Settings, seconds: float) -> None:
+    from dagster_project.publish import CURRENT_FILE
+
+    table = Table(title=f"Warehouse at {settings.home}", title_justify="left")
+    table.add_column("mart")
+    table.add_column("rows", justify="right")
+    if settings.serving_db.exists():
+        import duckdb
+
+        con = duckdb.connect(str(settings.serving_db), read_only=True)
+        try:
+            version, tables = con.execute("select version, tables from _publication").fetchone()
+        finally:
+            con.close()
+        for name, rows in sorted(json.loads(tables).items()):
+            table.add_row(name, f"{rows:,}")
+        console.print(table)
+        console.print(f"Serving DB (read-only, for BI tools): [bold]{settings.serving_dir / CURRENT_FILE}[/] (version {version})")
+    console.print(f"Built in {seconds:.0f} s.")
+
+
+# ---------------------------------------------------------------------------------------------
+# ingest
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.ingest.intake import intake
+    from dagster_project.runner import store_for
+    from dagster_project.sources import SOURCES, get_source
+
+    settings.ensure_dirs()
+    spec = get_source(args.source) if args.source else None
+    store = store_for(settings)
+    paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.is_file()]
+    for p in missing:
+        err_console.print(f"[red]✗[/] {p}: no such file")
+    bad = bool(missing)
+    for path in (p for p in paths if p.is_file()):
+        result = intake(path, store, SOURCES.values(), spec=spec)
+        mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+        where = f" [dim]({result.source})[/]" if result.source else ""
+        console.print(f"{mark} {result.message}{where}")
+        bad |= not result.ok
+    if not bad:
+        console.print("Run [bold]nhs-warehouse build[/] (or let the daemon's sensors) load them.")
+    return 1 if bad else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# query
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    import duckdb
+
+    if not settings.serving_db.exists():
+        err_console.print(f"[red]No published marts at {settings.serving_db}[/]: run `nhs-warehouse build` first.")
+        return 1
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        try:
+            cursor = con.execute(args.sql)
+        except duckdb.Error as exc:
+            err_console.print(f"[red]Query failed:[/] {exc}")
+            return 1
+        columns = [d[0] for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall()
+    finally:
+        con.close()
+    write_rows(columns, rows, args.format)
+    return 0
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "__float__") and not isinstance(value, (int, float, bool)):
+        return float(value)
+    return value
+
+
+def write_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_jsonable(v) for v in row] for row in rows])
+        sys.stdout.write(buffer.getvalue())
+    elif fmt == "json":
+        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, row))) for row in rows], indent=2) + "\n")
+    else:
+        table = Table()
+        for c in columns:
+            table.add_column(c)
+        for row in rows:
+            table.add_row(*["" if v is None else (f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)) for v in row])
+        console.print(table)
+        console.print(f"[dim]{len(rows)} rows[/]")
+
+
+# ---------------------------------------------------------------------------------------------
+# status
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.runner import pending_partitions, store_for
+    from dagster_project.sources import SOURCES
+    from dagster_project.warehouse import open_warehouse, table_exists
+
+    console.print(f"Warehouse home: [bold]{settings.home}[/]")
+    store = store_for(settings)
+    pending = pending_partitions(settings) if settings.landing_dir.exists() else {}
+    table = Table(title="Sources")
+    for c in ("source", "landed files", "partitions loaded", "latest partition", "last load", "pending"):
+        table.add_column(c)
+    loads: dict[str, tuple] = {}
+    failed_checks: list[tuple] = []
+    if settings.warehouse_db.exists():
+        with open_warehouse(settings.warehouse_db, read_only=True, timeout_s=settings.lock_timeout_s) as con:
+            if table_exists(con, "meta.partition_loads"):
+                for row in con.execute(
+                    "select source_key, count(*), max(period), max(loaded_at) from meta.partition_loads where is_current group by 1"
+                ).fetchall():
+                    loads[row[0]] = row[1:]
+            if table_exists(con, "meta.validation_results"):
+                failed_checks = con.execute(
+                    "select source_key, period, expectation, column_name, observed, validated_at from meta.validation_results "
+                    "where not success order by validated_at desc limit 20"
+                ).fetchall()
+    for key in SOURCES:
+        count, latest, last = loads.get(key, (0, None, None))
+        table.add_row(
+            key, str(len(store.files(key))), str(count), (latest or "")[:7], str(last or ""),
+            str(len(pending.get(key, []))),
+        )
+    console.print(table)
+    if failed_checks:
+        checks = Table(title="Failed expectations (latest 20)")
+        for c in ("source", "partition", "expectation", "column", "observed", "when"):
+            checks.add_column(c)
+        for row in failed_checks:
+            checks.add_row(*[str(v) if v is not None else "" for v in row])
+        console.print(checks)
+    quarantined = store.quarantined()
+    if quarantined:
+        q = Table(title="Quarantined files")
+        for c in ("source", "file", "reason", "message", "when"):
+            q.add_column(c)
+        for r in quarantined[-20:]:
+            e = r.get("error", {})
+            q.add_row(r["source"], r["original_name"], e.get("reason", ""), e.get("message", ""), r["rejected_at"])
+        console.print(q)
+    else:
+        console.print("No quarantined files.")
+    if settings.serving_db.exists():
+        from dagster_project.publish import current_version
+
+        console.print(f"Published: {settings.serving_db} (version {current_version(settings.serving_dir)})")
+    else:
+        console.print("Nothing published yet.")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# publish
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.assets.dbt import published_models
+    from dagster_project.publish import publish
+    from dagster_project.warehouse import open_warehouse
+
+    if not settings.warehouse_db.exists():
+        err_console.print("[red]No warehouse yet[/]: run `nhs-warehouse build` first.")
+        return 1
+    settings.ensure_dirs()
+    with open_warehouse(settings.warehouse_db, timeout_s=settings.lock_timeout_s) as con:
+        result = publish(con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s)
+    console.print(f"[green]✓[/] published version {result.version} ({len(result.tables)} marts) to {result.serving_db}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nhs-warehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="land samples, load pending partitions, build and publish marts")
+    b.add_argument("--no-samples", action="store_true", help="do not land the bundled samples first")
+    b.add_argument("--force", action="store_true", help="rebuild and republish marts even if no raw data changed")
+    i = sub.add_parser("ingest", help="put files into the landing store")
+    i.add_argument("paths", nargs="+")
+    i.add_argument("--source", help="source key (default: detected from the file's content)")
+    q = sub.add_parser("query", help="query the published marts, read-only")
+    q.add_argument("sql")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sub.add_parser("status", help="partitions, last loads, failed checks, quarantined files")
+    sub.add_parser("publish", help="republish the marts from the warehouse")
+    return p
+
+
+COMMANDS = {"build": cmd_build, "ingest": cmd_ingest, "query": cmd_query, "status": cmd_status, "publish": cmd_publish}
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", module="dagster")
+    args = parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        return COMMANDS[args.command](args, settings)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Fetch a publisher's file over HTTP(S): timeouts, retries with backoff, conditional GET, size limit.
+
+The body streams to a temporary file in the destination folder while its sha256 is computed, so a
+large file never sits in memory and a partial download never looks like a whole one. A 304 answer to
+a conditional GET (ETag / Last-Modified from the previous fetch) means nothing changed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+MAX_RETRY_AFTER_S = 300.0
+USER_AGENT = "nhs-warehouse (+https://github.com/; open data loader)"
+
+
+class FetchError(Exception):
+    def __init__(self, message: str, *, url: str, status: int | None = None, reason: str = "fetch_failed") -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{url}: {message}")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str
+    status: str  # fetched | not_modified
+    path: Path | None = None
+    sha256: str | None = None
+    size: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    attempts: int = 1
+    file_name: str | None = None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _file_name(url: str, response: httpx.Response) -> str:
+    disposition = response.headers.get("content-disposition", "")
+    if "filename=" in disposition:
+        return disposition.split("filename=", 1)[1].strip().strip('"').split(";")[0]
+    return Path(httpx.URL(url).path).name or "download"
+
+
+def fetch(
+    url: str,
+    dest_dir: Path,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout_s: float = 30.0,
+    retries: int = 4,
+    backoff_s: float = 1.0,
+    max_bytes: int = 200 * 1024 * 1024,
+    headers: dict[str, str] | None = None,
+    client: httpx.Client | None = None,
+    sleep=time.sleep,
+) -> FetchResult:
+    """GET `url` into a new file under `dest_dir`; retry transient failures up to `retries` times."""
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    if etag:
+        request_headers["If-None-Match"] = etag
+    if last_modified:
+        request_headers["If-Modified-Since"] = last_modified
+    own_client = client is None
+    client = client or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True)
+    try:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return _fetch_once(client, url, dest_dir, request_headers, max_bytes, attempt)
+            except _Retryable as exc:
+                if attempt > retries:
+                    raise FetchError(f"gave up after {attempt} attempts: {exc.message}", url=url, status=exc.status) from None
+                delay = exc.retry_after if exc.retry_after is not None else backoff_s * 2 ** (attempt - 1)
+                delay = min(delay, MAX_RETRY_AFTER_S)
+                log.warning("fetch %s attempt %d failed (%s); retrying in %.1f s", url, attempt, exc.message, delay)
+                sleep(delay)
+    finally:
+        if own_client:
+            client.close()
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+def _fetch_once(client: httpx.Client, url: str, dest_dir: Path, headers: dict, max_bytes: int, attempt: int) -> FetchResult:
+    try:
+        with client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304:
+                return FetchResult(
+                    url, "not_modified", etag=headers.get("If-None-Match"),
+                    last_modified=headers.get("If-Modified-Since"), attempts=attempt,
+                )
+            if response.status_code in RETRYABLE_STATUS:
+                raise _Retryable(f"HTTP {response.status_code}", response.status_code, _retry_after(response))
+            if response.status_code >= 400:
+                raise FetchError(f"HTTP {response.status_code}", url=url, status=response.status_code)
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(
+                    f"file is {int(declared):,} bytes, over the {max_bytes:,}-byte limit", url=url, reason="too_large"
+                )
+            digest = hashlib.sha256()
+            size = 0
+            fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".fetch-", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise FetchError(f"body exceeds the {max_bytes:,}-byte limit", url=url, reason="too_large")
+                        digest.update(chunk)
+                        out.write(chunk)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            return FetchResult(
+                url, "fetched", Path(tmp), digest.hexdigest(), size,
+                etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
+                attempts=attempt, file_name=_file_name(url, response),
+            )
+    except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
+        # Connection refused/reset, timeouts, a body shorter than its Content-Length: all transient.
+        raise _Retryable(f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,89 @@
+"""Take a file into the landing store: recognise its publication by content, read its periods, store it.
+
+Used by `nhs-warehouse ingest`, the landing-folder sensor, HTTP fetches and the bundled samples. A
+file that cannot be parsed never enters landing: a copy goes to quarantine with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from dagster_project.ingest.errors import IngestError
+from dagster_project.ingest.landing import LandedFile, LandingStore, sha256_of
+from dagster_project.ingest.spec import SourceSpec
+
+UNRECOGNISED = "unrecognised"
+
+
+@dataclass
+class IntakeResult:
+    path: Path
+    status: str  # landed | already_landed | rejected | previously_rejected
+    source: str | None = None
+    landed: LandedFile | None = None
+    periods: tuple[str, ...] = ()
+    message: str = ""
+    error: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("landed", "already_landed")
+
+
+def detect_source(path: Path, specs: Iterable[SourceSpec]) -> SourceSpec | None:
+    """The one publication whose content the file matches, or None."""
+    matches = [spec for spec in specs if spec.matches(path)]
+    if len(matches) > 1:
+        names = ", ".join(s.key for s in matches)
+        raise IngestError(f"file matches several publications ({names}); pass --source", file=path, reason="ambiguous")
+    return matches[0] if matches else None
+
+
+def intake(
+    path: Path,
+    store: LandingStore,
+    specs: Iterable[SourceSpec],
+    *,
+    spec: SourceSpec | None = None,
+    original_name: str | None = None,
+    url: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> IntakeResult:
+    path = Path(path)
+    name = original_name or path.name
+    try:
+        spec = spec or detect_source(path, specs)
+    except IngestError as exc:
+        store.reject(path, source=UNRECOGNISED, error=exc.as_record(), original_name=name)
+        return IntakeResult(path, "rejected", message=exc.describe(), error=exc.as_record())
+    if spec is None:
+        error = IngestError(
+            "not a file of any known publication (no source's header or shape found)", file=name, reason="unrecognised"
+        )
+        store.reject(path, source=UNRECOGNISED, error=error.as_record(), original_name=name)
+        return IntakeResult(path, "rejected", message=error.describe(), error=error.as_record())
+
+    sha = sha256_of(path)
+    if store.is_quarantined(spec.key, sha):
+        return IntakeResult(
+            path, "previously_rejected", spec.key,
+            message=f"{name}: these exact bytes were rejected before (see quarantine/{spec.key}/{sha}.reason.json)",
+        )
+    existing = store.get(spec.key, sha)
+    if existing is not None:
+        return IntakeResult(path, "already_landed", spec.key, existing, existing.periods, message=f"{name}: already landed")
+    try:
+        parsed = spec.parse(path)
+    except IngestError as exc:
+        exc.with_file(name)
+        error = exc.as_record() | {"file": name}
+        store.reject(path, source=spec.key, error=error, original_name=name, sha256=sha)
+        return IntakeResult(path, "rejected", spec.key, message=exc.describe(), error=error)
+    landed, _ = store.put(
+        path, source=spec.key, periods=parsed.periods, original_name=name, url=url, etag=etag,
+        last_modified=last_modified, sha256=sha,
+    )
+    return IntakeResult(path, "landed", spec.key, landed, landed.periods, message=f"{name}: landed for {', '.join(landed.periods)}")

@@ -1,0 +1,162 @@
+"""Load partitions of a source: pick the current vintage, parse, stage, gate, swap in or quarantine.
+
+This is the one place the raw layer's contract is carried out; the Dagster raw assets, the CLI and
+the tests all call it. It knows nothing about Dagster: a `Gate` validates staged loads (the GX gate
+in production) and outcomes come back as plain records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from dagster_project.ingest.errors import IngestError
+from dagster_project.ingest.landing import LandedFile, LandingStore
+from dagster_project.ingest.load import StagedLoad, current_vintage, stage, swap_in
+from dagster_project.ingest.spec import SourceSpec
+from dagster_project.ingest.tabular import ParsedFile
+
+log = logging.getLogger(__name__)
+
+
+class GateOutcome(Protocol):
+    success: bool
+
+    def summary(self) -> str: ...
+
+
+class Gate(Protocol):
+    def validate(self, staged: StagedLoad, suite_path: Path, previous_rows: int | None) -> GateOutcome: ...
+
+
+@dataclass
+class PartitionOutcome:
+    source: str
+    period: str
+    status: str  # loaded | unchanged | no_file | quarantined
+    file_name: str | None = None
+    file_sha256: str | None = None
+    rows: int = 0
+    message: str = ""
+    error: dict | None = None
+    gate: GateOutcome | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "quarantined"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def previous_partition_rows(con: duckdb.DuckDBPyConnection, source: str, period: str) -> int | None:
+    """Rows of the nearest earlier partition currently loaded (the gate's row-count band)."""
+    row = con.execute(
+        "select row_count from meta.partition_loads where source_key = ? and is_current and period < ? "
+        "order by period desc limit 1",
+        [source, period],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_failure(con: duckdb.DuckDBPyConnection, source: str, period: str | None, landed: LandedFile | None, error: dict) -> None:
+    con.execute(
+        "insert into meta.load_failures values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            source,
+            period,
+            landed.sha256 if landed else None,
+            landed.original_name if landed else error.get("file"),
+            error.get("reason", "invalid"),
+            error.get("message", ""),
+            error.get("row"),
+            error.get("column"),
+            _now(),
+        ],
+    )
+
+
+def record_validation(con: duckdb.DuckDBPyConnection, staged: StagedLoad, gate_result) -> None:
+    outcomes = getattr(gate_result, "outcomes", None) or []
+    if not outcomes:
+        return
+    validated_at = _now()
+    con.executemany(
+        "insert into meta.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [staged.spec.key, staged.period, staged.landed.sha256, gate_result.suite, o.expectation, o.column,
+             o.success, o.observed, o.expected, validated_at]
+            for o in outcomes
+        ],
+    )
+
+
+class PartitionLoader:
+    """Loads partitions of one source into the warehouse through the gate."""
+
+    def __init__(self, spec: SourceSpec, store: LandingStore, gate: Gate, pending_dir: Path) -> None:
+        self.spec = spec
+        self.store = store
+        self.gate = gate
+        self.pending_dir = Path(pending_dir)
+        self._parsed: dict[str, ParsedFile] = {}
+
+    def _parse(self, landed: LandedFile) -> ParsedFile:
+        if landed.sha256 not in self._parsed:
+            self._parsed = {landed.sha256: self.spec.parse(landed.path(self.store.landing_dir))}
+        return self._parsed[landed.sha256]
+
+    def load(self, con: duckdb.DuckDBPyConnection, period: str) -> PartitionOutcome:
+        spec = self.spec
+        landed = self.store.latest_for(spec.key, period)
+        if landed is None:
+            return PartitionOutcome(spec.key, period, "no_file", message=f"no landed file covers {period}")
+        if current_vintage(con, spec.key, period) == landed.sha256:
+            return PartitionOutcome(
+                spec.key, period, "unchanged", landed.original_name, landed.sha256,
+                message="this vintage is already loaded",
+            )
+        try:
+            parsed = self._parse(landed)
+            frames = parsed.for_period(period)
+            if frames[""].empty:
+                raise IngestError(f"no rows for period {period}", file=landed.original_name, reason="period_missing")
+            staged = stage(spec, period, landed, frames, self.pending_dir, loaded_at=_now())
+        except IngestError as exc:
+            exc.with_file(landed.original_name)
+            return self._reject(con, period, landed, exc.as_record() | {"file": landed.original_name})
+        gate_result = self.gate.validate(staged, spec.suite_path, previous_partition_rows(con, spec.key, period))
+        record_validation(con, staged, gate_result)
+        if not gate_result.success:
+            error = {
+                "reason": "validation_failed",
+                "message": gate_result.summary(),
+                "file": landed.original_name,
+                "row": None,
+                "column": None,
+            }
+            outcome = self._reject(con, period, landed, error)
+            outcome.gate = gate_result
+            return outcome
+        swap_in(con, staged)
+        return PartitionOutcome(
+            spec.key, period, "loaded", landed.original_name, landed.sha256,
+            rows=staged.row_counts.get("", 0), gate=gate_result, warnings=list(parsed.warnings),
+            message=f"loaded {staged.row_counts.get('', 0)} rows",
+        )
+
+    def _reject(self, con, period: str, landed: LandedFile, error: dict) -> PartitionOutcome:
+        record_failure(con, self.spec.key, period, landed, error)
+        self.store.quarantine(landed, error | {"period": period})
+        log.warning("quarantined %s (%s %s): %s", landed.original_name, self.spec.key, period, error["message"])
+        return PartitionOutcome(
+            self.spec.key, period, "quarantined", landed.original_name, landed.sha256,
+            message=error["message"], error=error,
+        )

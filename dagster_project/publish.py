@@ -1,0 +1,109 @@
+"""Publish the marts for BI tools: Parquet per mart plus a read-only DuckDB file of views over them.
+
+DuckDB locks a file against every other process while one writes, so BI tools never open the
+warehouse file. Each publish writes its Parquet into a new version folder, builds
+`serving/marts.duckdb` (views over that version) under a temporary name, and renames it into place,
+so a reader sees the old state or the new one, never a mix, and never a lock. A reader that opened
+the previous `marts.duckdb` keeps a whole state: its Parquet files are never rewritten, and old
+versions are removed only after a grace period.
+
+The serving file is written with DuckDB 1.4's storage format, which BI drivers still bundle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.settings import STORAGE_COMPATIBILITY_VERSION
+from dagster_project.warehouse import quote_ident
+
+VERSIONS_DIR = "versions"
+CURRENT_FILE = "marts.duckdb"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: str
+    serving_db: Path
+    tables: dict[str, int]  # mart name -> rows
+    removed_versions: list[str]
+
+
+def _new_version() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _quote_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def publish(con: duckdb.DuckDBPyConnection, marts: list[str], serving_dir: Path, grace_s: float = 3600.0) -> PublishResult:
+    """Publish `marts` (qualified `schema.table` names in the warehouse `con`) into `serving_dir`."""
+    serving_dir = Path(serving_dir)
+    version = _new_version()
+    version_dir = serving_dir / VERSIONS_DIR / version
+    version_dir.mkdir(parents=True, exist_ok=False)
+    tables: dict[str, int] = {}
+    for qualified in marts:
+        name = qualified.split(".")[-1]
+        target = version_dir / f"{name}.parquet"
+        con.execute(f"copy (select * from {qualified}) to {_quote_path(target)} (format parquet, compression zstd)")
+        tables[name] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
+    manifest = {"version": version, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(), "tables": tables}
+    (version_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2))
+
+    tmp_db = serving_dir / f".{CURRENT_FILE}.{version}.tmp"
+    serving = duckdb.connect(str(tmp_db), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION})
+    try:
+        for name in tables:
+            path = (version_dir / f"{name}.parquet").resolve()
+            serving.execute(f"create view {quote_ident(name)} as select * from read_parquet({_quote_path(path)})")
+        serving.execute(
+            "create table _publication as select ? as version, cast(? as timestamp) as published_at, ? as tables",
+            [version, manifest["published_at"][:26].replace("T", " "), json.dumps(tables)],
+        )
+        serving.execute("checkpoint")
+    finally:
+        serving.close()
+    os.replace(tmp_db, serving_dir / CURRENT_FILE)
+    removed = remove_old_versions(serving_dir, keep=version, grace_s=grace_s)
+    return PublishResult(version, serving_dir / CURRENT_FILE, tables, removed)
+
+
+def remove_old_versions(serving_dir: Path, keep: str, grace_s: float) -> list[str]:
+    """Remove versions superseded more than `grace_s` ago (by the time the next one was published)."""
+    root = Path(serving_dir) / VERSIONS_DIR
+    versions = sorted(p.name for p in root.iterdir() if p.is_dir())
+    removed = []
+    now = time.time()
+    for older, newer in zip(versions, versions[1:]):
+        if older == keep:
+            continue
+        superseded_at = (root / newer).stat().st_mtime
+        if now - superseded_at > grace_s:
+            shutil.rmtree(root / older, ignore_errors=True)
+            removed.append(older)
+    for stale in Path(serving_dir).glob(f".{CURRENT_FILE}.*.tmp"):
+        # A publish that crashed before its rename; nobody can have opened it.
+        if now - stale.stat().st_mtime > grace_s:
+            stale.unlink(missing_ok=True)
+    return removed
+
+
+def current_version(serving_dir: Path) -> str | None:
+    db = Path(serving_dir) / CURRENT_FILE
+    if not db.exists():
+        return None
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select version from _publication").fetchone()[0]
+    finally:
+        con.close()

@@ -1,0 +1,155 @@
+"""Run the warehouse's Dagster jobs in this process, against the persistent instance under the home.
+
+The CLI's `build` is: land the bundled samples, load every pending partition of each source in one
+run per source, then one run of dbt and publish. Runs go to the same Dagster instance the UI
+(`make dev`) reads, so their history, materialisations and check results show there.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster_project.ingest.intake import IntakeResult, intake
+from dagster_project.ingest.landing import LandingStore
+from dagster_project.settings import SAMPLES_DIR, Settings
+from dagster_project.sources import SOURCES
+from dagster_project.warehouse import open_warehouse
+
+INSTANCE_YAML = """\
+# Written by nhs-warehouse on first use; edit freely.
+# One writer at a time: DuckDB allows one writing process per file, so runs and ops that write the
+# warehouse queue instead of failing on the file lock.
+concurrency:
+  runs:
+    tag_concurrency_limits:
+      - key: nhs_warehouse/writer
+        limit: 1
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_instance_home(settings: Settings) -> Path:
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def get_instance(settings: Settings):
+    from dagster import DagsterInstance
+
+    ensure_instance_home(settings)
+    return DagsterInstance.get()
+
+
+def store_for(settings: Settings) -> LandingStore:
+    return LandingStore(settings.landing_dir, settings.quarantine_dir)
+
+
+def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[IntakeResult]:
+    """Put every bundled sample into the landing store (same bytes twice are recognised)."""
+    store = store_for(settings)
+    results = []
+    for spec in SOURCES.values():
+        if not spec.sample_glob:
+            continue
+        for path in sorted(samples_dir.glob(spec.sample_glob)):
+            results.append(intake(path, store, SOURCES.values(), spec=spec))
+    return results
+
+
+def pending_partitions(settings: Settings) -> dict[str, list[str]]:
+    """Per source, the periods whose newest landed file is not the vintage loaded in raw."""
+    store = store_for(settings)
+    loaded: dict[tuple[str, str], str] = {}
+    if settings.warehouse_db.exists():
+        with open_warehouse(settings.warehouse_db, read_only=True, timeout_s=settings.lock_timeout_s) as con:
+            has_meta = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'partition_loads'"
+            ).fetchone()[0]
+            if has_meta:
+                loaded = {
+                    (s, p): sha
+                    for s, p, sha in con.execute(
+                        "select source_key, period, file_sha256 from meta.partition_loads where is_current"
+                    ).fetchall()
+                }
+    pending: dict[str, list[str]] = {}
+    for key in SOURCES:
+        periods = [
+            period
+            for period in store.periods(key)
+            if (latest := store.latest_for(key, period)) is not None and loaded.get((key, period)) != latest.sha256
+        ]
+        if periods:
+            pending[key] = sorted(periods)
+    return pending
+
+
+@dataclass
+class RunSummary:
+    job: str
+    success: bool
+    run_id: str
+    failed_checks: list[str] = field(default_factory=list)
+    check_results: dict[str, bool] = field(default_factory=dict)
+    materialized: list[str] = field(default_factory=list)
+    metadata: dict[str, dict] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _summarise(job_name: str, result) -> RunSummary:
+    summary = RunSummary(job=job_name, success=result.success, run_id=result.run_id)
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            summary.check_results[name] = evaluation.passed
+            if not evaluation.passed:
+                summary.failed_checks.append(name)
+        elif event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            key = materialization.asset_key.to_user_string()
+            summary.materialized.append(key)
+            summary.metadata[key] = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+        elif event.event_type_value == "STEP_FAILURE" and summary.error is None:
+            summary.error = event.message
+    return summary
+
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def run_job(settings: Settings, job_name: str, tags: dict[str, str] | None = None) -> RunSummary:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from dagster_project.definitions import build_definitions
+
+        defs = build_definitions(settings)
+        job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(instance=get_instance(settings), tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    return _summarise(job_name, result)
+
+
+def run_raw_load(settings: Settings, source_key: str, periods: list[str]) -> RunSummary:
+    """One run that loads every period from the first to the last pending one (unchanged ones are skipped)."""
+    from dagster_project.definitions import raw_job_name
+
+    tags = {
+        "dagster/asset_partition_range_start": min(periods),
+        "dagster/asset_partition_range_end": max(periods),
+    }
+    return run_job(settings, raw_job_name(source_key), tags)
+
+
+def run_marts(settings: Settings) -> RunSummary:
+    return run_job(settings, "build_marts")
