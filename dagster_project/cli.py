@@ -5,6 +5,7 @@
     nhs-warehouse query SQL [--format table|csv|json]   query the published marts (read-only)
     nhs-warehouse status                 partitions, last loads, failed checks, quarantined files
     nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
+    nhs-warehouse dev                    the Dagster UI and daemon for this workspace
 """
 
 from __future__ import annotations
@@ -326,6 +327,36 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# dev
+
+
+def dagster_env(settings: Settings) -> dict[str, str]:
+    """The environment Dagster processes need: the instance home and this warehouse's home."""
+    import os
+
+    from dagster_project.runner import ensure_instance_home
+
+    env = dict(os.environ)
+    env["DAGSTER_HOME"] = str(ensure_instance_home(settings))
+    env["NHS_WAREHOUSE_HOME"] = str(settings.home)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
+
+
+def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from dagster_project.settings import PROJECT_ROOT
+
+    settings.ensure_dirs()
+    env = dagster_env(settings)
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    console.print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
+    os.execve(command[0], command, env)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def parser() -> argparse.ArgumentParser:
@@ -342,10 +373,20 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sub.add_parser("status", help="partitions, last loads, failed checks, quarantined files")
     sub.add_parser("publish", help="republish the marts from the warehouse")
+    d = sub.add_parser("dev", help="the Dagster UI and daemon for this workspace")
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=3000)
     return p
 
 
-COMMANDS = {"build": cmd_build, "ingest": cmd_ingest, "query": cmd_query, "status": cmd_status, "publish": cmd_publish}
+COMMANDS = {
+    "build": cmd_build,
+    "ingest": cmd_ingest,
+    "query": cmd_query,
+    "status": cmd_status,
+    "publish": cmd_publish,
+    "dev": cmd_dev,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,6 @@ run per source, then one run of dbt and publish. Runs go to the same Dagster ins
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,20 +34,21 @@ telemetry:
 
 
 def ensure_instance_home(settings: Settings) -> Path:
+    """The Dagster instance folder ($DAGSTER_HOME, default under the warehouse home), configured."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(INSTANCE_YAML)
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
 def get_instance(settings: Settings):
+    # Opened from the folder rather than $DAGSTER_HOME so one process can serve several homes (tests).
     from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
 
-    ensure_instance_home(settings)
-    return DagsterInstance.get()
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(ensure_instance_home(settings))))
 
 
 def store_for(settings: Settings) -> LandingStore:
