@@ -1,0 +1,76 @@
+"""Shared fixtures: an isolated warehouse home per test, the real samples, and a built warehouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dagster_project.settings import PROJECT_ROOT, SAMPLES_DIR, Settings, load_settings
+
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+CLI = Path(sys.executable).parent / "nhs-warehouse"
+UEC_SAMPLES = sorted((SAMPLES_DIR / "uec").glob("*.csv"))
+
+
+def uec_sample(month: str) -> Path:
+    """The bundled A&E file for a month written like `June-2023` (or `June-2024`)."""
+    matches = [p for p in UEC_SAMPLES if month in p.name]
+    assert len(matches) == 1, f"expected one sample for {month}, found {matches}"
+    return matches[0]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch):
+    # Nothing a developer has set may leak into a test: each test names its own home.
+    for name in list(os.environ):
+        if name.startswith("NHS_WAREHOUSE_") or name == "DAGSTER_HOME":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Settings:
+    """An empty warehouse home for one test, set in the environment as the CLI would see it."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("NHS_WAREHOUSE_HOME", str(path))
+    settings = load_settings()
+    settings.ensure_dirs()
+    return settings
+
+
+def run_cli(*args: str, home: Path, check: bool = False, timeout: float = 900, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `nhs-warehouse` as a user would, in its own process, against `home`."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NHS_WAREHOUSE_") and k != "DAGSTER_HOME"}
+    full_env |= {"NHS_WAREHOUSE_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "COLUMNS": "200"}
+    full_env |= env or {}
+    result = subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=timeout, env=full_env)
+    if check and result.returncode != 0:
+        raise AssertionError(f"nhs-warehouse {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory) -> Path:
+    """A warehouse built from every bundled sample by `nhs-warehouse build`, shared read-only by tests."""
+    home = tmp_path_factory.mktemp("built") / "home"
+    result = run_cli("build", home=home)
+    assert result.returncode == 0, f"build failed\n{result.stdout}\n{result.stderr}"
+    return home
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    """Copy a real file into the test's folder (to damage the copy, never the sample)."""
+
+    def _copy(src: Path, name: str | None = None) -> Path:
+        dest = tmp_path / "files" / (name or src.name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        return dest
+
+    return _copy
