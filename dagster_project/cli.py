@@ -400,5 +400,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def entrypoint() -> None:
+    """The console script. Exits without interpreter finalisation: duckdb 2.0's nanobind bindings
+    print a screen of benign "leaked function" warnings at shutdown when other libraries (GX,
+    SQLAlchemy) still hold DuckDB type objects, which would bury the command's own output."""
+    import os
+
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entrypoint()

@@ -104,11 +104,24 @@ def _exception(info: dict | None) -> str | None:
     return None
 
 
-def _expected(kwargs: dict) -> str:
-    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "description", "result_format")}
-    if "description" in kwargs:
-        return kwargs["description"]
+def _expected(kwargs: dict, description: str | None) -> str:
+    if description:
+        return description
+    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "result_format")}
     return _short(shown) if shown else "(as named)"
+
+
+def sample_unexpected_rows(pending_db: Path, table: str, query: str, limit: int = 5) -> list[dict]:
+    """Re-run a failed unexpected-rows query to show which rows broke it (GX's SUMMARY omits them)."""
+    import duckdb
+
+    con = duckdb.connect(str(pending_db), read_only=True)
+    try:
+        cursor = con.execute(f"select * from ({query.replace('{batch}', table)}) limit {int(limit)}")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
 
 
 class Gate:
@@ -143,9 +156,12 @@ class Gate:
     def _suite(self, suite_json: dict):
         import great_expectations as gx
 
-        suite = gx.ExpectationSuite(
-            name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})
-        )
+        try:
+            suite = gx.ExpectationSuite(
+                name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})
+            )
+        except Exception as exc:  # GX raises pydantic errors for bad kwargs
+            raise ValueError(f"suite {suite_json['name']}: an expectation is invalid for GX: {exc}") from exc
         # GX drops an invalid expectation with only a log line; a gate must not silently shrink.
         if len(suite.expectations) != len(suite_json["expectations"]):
             raise ValueError(
@@ -193,13 +209,20 @@ class Gate:
         suite_json = load_suite_json(suite_path)
         min_rows, max_rows = row_count_bounds(suite_json, previous_rows)
         parameters = {"partition_periods": [staged.period], "partition": staged.period, "min_rows": min_rows, "max_rows": max_rows}
-        checkpoint, datasource = self._checkpoint(staged, suite_json)
+        from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
+
         name = staged.spec.key
+        run_id = gx.RunIdentifier(run_name=f"{name} {staged.period} {staged.landed.sha256[:12]}")
+        checkpoint, datasource = self._checkpoint(staged, suite_json)
         try:
-            run = checkpoint.run(
-                expectation_parameters=parameters,
-                run_id=gx.RunIdentifier(run_name=f"{name} {staged.period} {staged.landed.sha256[:12]}"),
-            )
+            try:
+                run = checkpoint.run(expectation_parameters=parameters, run_id=run_id)
+            except ResourceFreshnessAggregateError:
+                # Another process (a CLI build beside the daemon) re-saved the suite in the shared
+                # GX project since we cached it: register again from the suite file and retry once.
+                self._checkpoints.pop(name, None)
+                checkpoint, datasource = self._checkpoint(staged, suite_json)
+                run = checkpoint.run(expectation_parameters=parameters, run_id=run_id)
         finally:
             # GX keeps SQLAlchemy engines open on the file; release them so the next writer can lock it.
             try:
@@ -212,13 +235,17 @@ class Gate:
                 config = r.expectation_config
                 kwargs = dict(config.kwargs)
                 exception = _exception(r.exception_info)
+                observed = f"error: {_short(exception)}" if exception else _observed(r.result or {})
+                if not r.success and not exception and "unexpected_rows_query" in kwargs:
+                    rows = sample_unexpected_rows(staged.pending_db, staged.pending_table(""), kwargs["unexpected_rows_query"])
+                    observed = _short(f"{observed} unexpected rows, e.g. {rows}")
                 outcomes.append(
                     ExpectationOutcome(
                         expectation=config.type,
                         column=kwargs.get("column"),
                         success=bool(r.success),
-                        observed=f"error: {_short(exception)}" if exception else _observed(r.result or {}),
-                        expected=_expected(kwargs),
+                        observed=observed,
+                        expected=_expected(kwargs, getattr(config, "description", None)),
                         promise=(config.meta or {}).get("promise", ""),
                     )
                 )
