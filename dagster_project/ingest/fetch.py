@@ -133,7 +133,9 @@ def _fetch_once(client: httpx.Client, url: str, dest_dir: Path, headers: dict, m
                 )
             digest = hashlib.sha256()
             size = 0
-            fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".fetch-", suffix=".part")
+            name = _file_name(url, response)
+            # Keep the publisher's extension: readers (CSV vs workbook) are chosen by it.
+            fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".fetch-", suffix=Path(name).suffix or ".bin")
             try:
                 with os.fdopen(fd, "wb") as out:
                     for chunk in response.iter_bytes():
@@ -148,7 +150,7 @@ def _fetch_once(client: httpx.Client, url: str, dest_dir: Path, headers: dict, m
             return FetchResult(
                 url, "fetched", Path(tmp), digest.hexdigest(), size,
                 etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
-                attempts=attempt, file_name=_file_name(url, response),
+                attempts=attempt, file_name=name,
             )
     except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
         # Connection refused/reset, timeouts, a body shorter than its Content-Length: all transient.

@@ -32,13 +32,23 @@ class IntakeResult:
         return self.status in ("landed", "already_landed")
 
 
+# A file with at least this share of a publication's required columns is taken to be that
+# publication with something missing (its parse names what), rather than an unknown file.
+PARTIAL_MATCH = 0.5
+
+
 def detect_source(path: Path, specs: Iterable[SourceSpec]) -> SourceSpec | None:
-    """The one publication whose content the file matches, or None."""
-    matches = [spec for spec in specs if spec.matches(path)]
-    if len(matches) > 1:
-        names = ", ".join(s.key for s in matches)
+    """The publication whose content the file matches best, or None when none is close."""
+    scored = sorted(((spec.match_score(path), spec.key, spec) for spec in specs), key=lambda t: t[:2], reverse=True)
+    scored = [(score, spec) for score, _, spec in scored if score >= PARTIAL_MATCH]
+    if not scored:
+        return None
+    best_score = scored[0][0]
+    best = [spec for score, spec in scored if score == best_score]
+    if len(best) > 1:
+        names = ", ".join(s.key for s in best)
         raise IngestError(f"file matches several publications ({names}); pass --source", file=path, reason="ambiguous")
-    return matches[0] if matches else None
+    return best[0]
 
 
 def intake(

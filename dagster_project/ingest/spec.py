@@ -111,13 +111,20 @@ class SourceSpec:
 
         return (self.parser or parse_tabular)(Path(path), self)
 
-    def matches(self, path: Path) -> bool:
-        """Whether a file looks like this publication, judged by its content (not its name)."""
-        if self.detect is not None:
-            return self.detect(Path(path))
-        from dagster_project.ingest.tabular import looks_like
+    def match_score(self, path: Path) -> float:
+        """How much a file looks like this publication, by content (not name): 1.0 is certain.
 
-        return looks_like(Path(path), self)
+        For tables, the share of required columns found in the best header row, so a file that lost
+        a column is still recognised (and its parse then names the missing column).
+        """
+        if self.detect is not None:
+            return 1.0 if self.detect(Path(path)) else 0.0
+        from dagster_project.ingest.tabular import header_score
+
+        return header_score(Path(path), self)
+
+    def matches(self, path: Path) -> bool:
+        return self.match_score(path) == 1.0
 
     def column(self, name: str) -> Column:
         for c in self.columns:

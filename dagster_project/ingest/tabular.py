@@ -299,23 +299,24 @@ def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path)
     )
 
 
-def looks_like(path: Path, spec: SourceSpec) -> bool:
-    """True when the file's first rows hold a header with every required column of `spec`."""
-    suffix = Path(path).suffix.lower().lstrip(".")
-    if spec.format == "csv" and suffix not in ("csv", "txt", ""):
-        return False
-    if spec.format in ("xlsx", "ods", "xls") and suffix != spec.format:
-        return False
+def header_score(path: Path, spec: SourceSpec) -> float:
+    """Share of `spec`'s required columns in the best header row among the file's first rows."""
+    # Workbook readers are chosen by extension; a CSV is recognised by its header alone.
+    if spec.format in ("xlsx", "ods", "xls") and Path(path).suffix.lower().lstrip(".") != spec.format:
+        return 0.0
+    required = [c.name for c in spec.columns if c.required]
+    if not required:
+        return 0.0
     try:
-        rows = []
-        for row in read_rows(Path(path), spec, []):
-            rows.append(row)
-            if len(rows) >= HEADER_SCAN_ROWS:
+        best = 0
+        for position, (_, cells) in enumerate(read_rows(Path(path), spec, [])):
+            index_of, _, _ = match_header(cells, spec.columns)
+            best = max(best, sum(name in index_of for name in required))
+            if position + 1 >= HEADER_SCAN_ROWS or best == len(required):
                 break
-        find_header(rows, spec, Path(path))
-        return True
+        return best / len(required)
     except IngestError:
-        return False
+        return 0.0
 
 
 # ---------------------------------------------------------------------------------------------

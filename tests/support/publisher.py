@@ -1,0 +1,110 @@
+"""A loopback HTTP server that plays a publisher: serves real bytes, with ETags and injectable faults."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Published:
+    body: bytes
+    content_type: str = "text/csv"
+    last_modified: float = 1_700_000_000.0
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+@dataclass
+class Publisher:
+    """Files by path, and a queue of faults to play on the next requests (one fault per request)."""
+
+    files: dict[str, Published] = field(default_factory=dict)
+    faults: list[str] = field(default_factory=list)  # drop | 503 | 429 | short_body | slow
+    requests: list[dict] = field(default_factory=list)
+    retry_after: str = "0"
+
+    def publish(self, path: str, body: bytes, **kwargs) -> Published:
+        self.files[path] = Published(body, **kwargs)
+        return self.files[path]
+
+
+def _handler(publisher: Publisher):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):  # keep test output clean
+            pass
+
+        def do_GET(self):
+            publisher.requests.append({"path": self.path, "headers": dict(self.headers)})
+            fault = publisher.faults.pop(0) if publisher.faults else None
+            if fault == "drop":
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.connection.close()
+                return
+            if fault in ("503", "429"):
+                self.send_response(int(fault))
+                self.send_header("Retry-After", publisher.retry_after)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            item = publisher.files.get(self.path.split("?")[0])
+            if item is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if self.headers.get("If-None-Match") == item.etag:
+                self.send_response(304)
+                self.send_header("ETag", item.etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = item.body
+            self.send_response(200)
+            self.send_header("Content-Type", item.content_type)
+            self.send_header("ETag", item.etag)
+            self.send_header("Last-Modified", formatdate(item.last_modified, usegmt=True))
+            if fault == "short_body":
+                # Promise the whole file, send half, hang up: a wrong Content-Length.
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+class LoopbackServer:
+    def __init__(self, publisher: Publisher) -> None:
+        self.publisher = publisher
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(publisher))
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def __enter__(self) -> "LoopbackServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
