@@ -99,7 +99,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             failures.append(f"run {summary.job} failed: {summary.error or 'see ' + str(log_path)}")
         for check in summary.failed_checks:
             failures.append(f"check failed: {check}")
-        _print_quarantined_since(settings, started)
+            for failure in summary.check_metadata.get(check, {}).get("failures") or []:
+                console.print(f"  [red]quarantined[/] {failure['file']} ({failure['partition']}): {failure['message']}")
 
     serving_missing = not settings.serving_db.exists()
     if loaded_any or serving_missing or args.force:
@@ -132,15 +133,6 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             err_console.print(_tail(log_path))
         return 1
     return 0
-
-
-def _print_quarantined_since(settings: Settings, since: float) -> None:
-    from dagster_project.runner import store_for
-
-    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=time.perf_counter() - since + 1)
-    for record in store_for(settings).quarantined():
-        if dt.datetime.fromisoformat(record["rejected_at"]) >= cutoff.replace(microsecond=0):
-            console.print(f"  [red]quarantined[/] {record['original_name']}: {record['error'].get('message')}")
 
 
 def _print_build_summary(settings: Settings, seconds: float) -> None:

@@ -102,6 +102,7 @@ class RunSummary:
     run_id: str
     failed_checks: list[str] = field(default_factory=list)
     check_results: dict[str, bool] = field(default_factory=dict)
+    check_metadata: dict[str, dict] = field(default_factory=dict)
     materialized: list[str] = field(default_factory=list)
     metadata: dict[str, dict] = field(default_factory=dict)
     error: str | None = None
@@ -114,6 +115,7 @@ def _summarise(job_name: str, result) -> RunSummary:
             evaluation = event.event_specific_data
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
             summary.check_results[name] = evaluation.passed
+            summary.check_metadata[name] = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
             if not evaluation.passed:
                 summary.failed_checks.append(name)
         elif event.event_type_value == "ASSET_MATERIALIZATION":

@@ -142,6 +142,10 @@ class Gate:
 
             self.validation_dir.mkdir(parents=True, exist_ok=True)
             self._context = gx.get_context(mode="file", project_root_dir=str(self.validation_dir))
+            # tqdm bars per metric would flood run logs (51 months x 45 expectations).
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         return self._context
 
     @property
