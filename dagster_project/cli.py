@@ -169,7 +169,7 @@ def _print_build_summary(settings: Settings, seconds: float) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from dagster_project.ingest.intake import intake
+    from dagster_project.ingest.intake import intake, intake_folder
     from dagster_project.runner import store_for
     from dagster_project.sources import SOURCES, get_source
 
@@ -177,16 +177,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     spec = get_source(args.source) if args.source else None
     store = store_for(settings)
     paths = [Path(p) for p in args.paths]
-    missing = [p for p in paths if not p.is_file()]
+    missing = [p for p in paths if not p.exists()]
     for p in missing:
         err_console.print(f"[red]✗[/] {p}: no such file")
     bad = bool(missing)
-    for path in (p for p in paths if p.is_file()):
-        result = intake(path, store, SOURCES.values(), spec=spec)
-        mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
-        where = f" [dim]({result.source})[/]" if result.source else ""
-        console.print(f"{mark} {result.message}{where}")
-        bad |= not result.ok
+    for path in (p for p in paths if p.exists()):
+        # A folder is a capture of many documents (e.g. the CQC API): each source lands its part.
+        results = intake_folder(path, store, SOURCES.values(), spec=spec) if path.is_dir() else [intake(path, store, SOURCES.values(), spec=spec)]
+        for result in results:
+            mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+            where = f" [dim]({result.source})[/]" if result.source else ""
+            console.print(f"{mark} {result.message}{where}")
+            bad |= not result.ok
     if not bad:
         console.print("Run [bold]nhs-warehouse build[/] (or let the daemon's sensors) load them.")
     return 1 if bad else 0

@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster_project.ingest.intake import IntakeResult, intake
+from dagster_project.ingest.intake import IntakeResult, intake, intake_folder
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.settings import SAMPLES_DIR, Settings
 from dagster_project.sources import SOURCES
@@ -63,7 +63,11 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
         if not spec.sample_glob:
             continue
         for path in sorted(samples_dir.glob(spec.sample_glob)):
-            results.append(intake(path, store, SOURCES.values(), spec=spec))
+            # A folder is a capture (e.g. the CQC API's documents): the spec packs its own part of it.
+            if path.is_dir():
+                results.extend(intake_folder(path, store, SOURCES.values(), spec=spec))
+            else:
+                results.append(intake(path, store, SOURCES.values(), spec=spec))
     return results
 
 
