@@ -148,9 +148,18 @@ def run_raw_load(settings: Settings, source_key: str, periods: list[str]) -> Run
     """One run that loads every period from the first to the last pending one (unchanged ones are skipped)."""
     from dagster_project.definitions import raw_job_name
 
+    start, end = min(periods), max(periods)
+    spec = SOURCES[source_key]
+    if spec.partitioning == "snapshot":
+        # Snapshot keys are dynamic: register them, and bound the range in the instance's key order.
+        from dagster_project.assets.partitions import register_snapshots
+
+        ordered = register_snapshots(get_instance(settings), spec, periods)
+        positions = [ordered.index(p) for p in periods]
+        start, end = ordered[min(positions)], ordered[max(positions)]
     tags = {
-        "dagster/asset_partition_range_start": min(periods),
-        "dagster/asset_partition_range_end": max(periods),
+        "dagster/asset_partition_range_start": start,
+        "dagster/asset_partition_range_end": end,
     }
     return run_job(settings, raw_job_name(source_key), tags)
 
