@@ -211,6 +211,9 @@ class Gate:
             for r in validation.results:
                 config = r.expectation_config
                 kwargs = dict(config.kwargs)
+                # GX 1.x lifts `description` out of kwargs onto the config; show it as the expectation.
+                if getattr(config, "description", None):
+                    kwargs["description"] = config.description
                 exception = _exception(r.exception_info)
                 outcomes.append(
                     ExpectationOutcome(

@@ -99,7 +99,7 @@ def rating_rows(document: dict, *, id_column: str, owner_id: str, member: str, o
     }
     rows: list[dict[str, Any]] = []
 
-    def add(service_code, key_question, rating: dict, inherited_date=None, inherited_link=None):
+    def add(service_code, key_question, rating: dict, inherited_date=None, inherited_link=None, inherited_from=None):
         rows.append(
             {
                 "_row_number": ordinal,
@@ -111,18 +111,20 @@ def rating_rows(document: dict, *, id_column: str, owner_id: str, member: str, o
                 "report_date": _text(rating.get("reportDate")) or inherited_date,
                 "report_link_id": _text(rating.get("reportLinkId")) or inherited_link,
                 # Set when the rating was inherited from a predecessor registration (e.g. RW603).
-                "rated_organisation_id": _text(rating.get("organisationId")),
+                "rated_organisation_id": _text(rating.get("organisationId")) or inherited_from,
                 "source_document": member,
             }
         )
 
     def add_with_key_questions(service_code, block: dict):
         date, link = _text(block.get("reportDate")), _text(block.get("reportLinkId"))
+        # A service's key questions carry no date, link or predecessor of their own: the service's hold.
+        inherited_from = _text(block.get("organisationId")) if service_code else None
         if block.get("rating") is not None:
             add(service_code, "Overall", block)
         for kq in block.get("keyQuestionRatings") or []:
             if isinstance(kq, dict):
-                add(service_code, _text(kq.get("name")), kq, date, link)
+                add(service_code, _text(kq.get("name")), kq, date, link, inherited_from)
 
     overall = current.get("overall")
     if isinstance(overall, dict):
