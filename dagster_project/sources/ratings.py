@@ -19,6 +19,7 @@ from __future__ import annotations
 
 
 from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.sources.cqc import exports
 from dagster_project.sources.cqc.api_tables import RATINGS, parse_bundle
 from dagster_project.sources.cqc.capture import LOCATIONS, PROVIDERS, looks_like_bundle, pack
 from dagster_project.sources.cqc.documents import names_joined, primary_inspection_category
@@ -179,4 +180,61 @@ CQC_API_PROVIDERS = SourceSpec(
     pack=lambda folder, work: pack(folder, work, PROVIDERS, "cqc_api_providers"),
 )
 
-RATINGS_SPECS = (CQC_API_LOCATIONS, CQC_API_PROVIDERS)
+
+def _export_rating_columns() -> tuple[Column, ...]:
+    return (
+        Column("service", "text", description="Service / Population Group as published ('Overall' for the whole; NULL in the CSV)"),
+        Column("key_question", "text", description="Domain (older releases: Key Question): Overall, Safe, ..."),
+        Column("rating", "text", description="Latest Rating as published"),
+        Column("publication_date", "date", description="Publication Date as published"),
+        Column("report_type", "text"),
+        Column("inherited_rating", "text", description="Inherited Rating (Y/N)"),
+    )
+
+
+EXPORT_LOCATION_COLUMNS = (
+    Column("export_kind", "text", description="latest_ratings_workbook or locations_csv: which layout the row came from"),
+    Column("location_id", "text"),
+    Column("location_name", "text"),
+    Column("ods_code", "text"),
+    Column("location_type", "text"),
+    Column("primary_inspection_category", "text"),
+    Column("local_authority", "text"),
+    Column("region", "text", description="Location Region (workbook) or Location ADASS Region (CSV)"),
+    Column("provider_id", "text"),
+    Column("provider_name", "text"),
+    *_export_rating_columns(),
+)
+EXPORT_PROVIDER_COLUMNS = (
+    Column("provider_id", "text"),
+    Column("provider_name", "text"),
+    Column("provider_type", "text"),
+    Column("primary_inspection_category", "text"),
+    Column("local_authority", "text"),
+    Column("region", "text"),
+    *_export_rating_columns(),
+)
+
+CQC_RATINGS_EXPORT = SourceSpec(
+    key="cqc_ratings_export",
+    family="ratings",
+    title="CQC latest ratings export",
+    publisher="Care Quality Commission",
+    provenance=(
+        "CQC's monthly Latest ratings workbook (ODS) and locations CSV export; the bundled CSV is the first "
+        "999 rows of the adult social care locations export (about August 2025), kept in "
+        "mooperd/cqc-companies @ e6767b00785a120e14e2c43d2bc660150ca97fa1, Locations-head.csv"
+    ),
+    format="ods",
+    partitioning="snapshot",
+    columns=EXPORT_LOCATION_COLUMNS,
+    extra_tables={exports.PROVIDERS: EXPORT_PROVIDER_COLUMNS},
+    row_key=("location_id", "service", "key_question"),
+    sample_glob="ratings/cqc_exports_*/Locations-head.csv",
+    index_url="https://www.cqc.org.uk/about-us/transparency/using-cqc-data",
+    parser=exports.parse_export,
+    detect=lambda path: exports.looks_like_export(path, CQC_RATINGS_EXPORT),
+    dropped_columns=exports.CSV_PERSONAL_COLUMNS,
+)
+
+RATINGS_SPECS = (CQC_API_LOCATIONS, CQC_API_PROVIDERS, CQC_RATINGS_EXPORT)

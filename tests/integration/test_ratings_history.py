@@ -91,7 +91,7 @@ def test_current_ratings_and_the_distribution_follow_the_newest_snapshot(second_
             "select count(*) from fct_location_rating_current where location_id = 'RM317' and service = 'Maternity'"
         ).fetchone()[0] == 0
         counts = dict(con.execute(
-            "select rating, locations from mart_ratings_distribution where area_level = 'england' and sector = 'All sectors' "
+            "select rating, locations from mart_ratings_distribution where source = 'api' and area_level = 'england' and sector = 'All sectors' "
             "and primary_inspection_category = 'All categories' and service is null and key_question = 'Overall'"
         ).fetchall())
     # March: 97 Good, 14 Requires improvement, no Inadequate among registered locations. In June the

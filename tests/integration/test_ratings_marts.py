@@ -34,12 +34,12 @@ def test_overall_rating_counts_match_the_json(built_home):
     with serving(built_home) as con:
         rows = con.execute(
             "select rating, locations, rated_locations, pct_of_rated from mart_ratings_distribution "
-            "where area_level = 'england' and sector = 'All sectors' and primary_inspection_category = 'All categories' "
+            "where source = 'api' and area_level = 'england' and sector = 'All sectors' and primary_inspection_category = 'All categories' "
             "and service is null and key_question = 'Overall'"
         ).fetchall()
         current = dict(con.execute(
             "select rating, count(*) from fct_location_rating_current join dim_location using (location_id) "
-            "where is_registered and service is null and key_question = 'Overall' group by rating"
+            "where is_registered and fct_location_rating_current.source = 'api' and service is null and key_question = 'Overall' group by rating"
         ).fetchall())
     assert {rating: n for rating, n, _, _ in rows} == dict(expected) == current
     # Percentages are over rated locations only: 97 Good of 117 rated (6 + 97 + 14).
@@ -55,7 +55,7 @@ def test_every_current_rating_of_every_document_is_in_the_fact(built_home):
         blocks = ([current["overall"]] if "overall" in current else []) + current.get("serviceRatings", [])
         expected += sum(("rating" in b) + len(b.get("keyQuestionRatings", [])) for b in blocks)
     with serving(built_home) as con:
-        assert con.execute("select count(*) from fct_location_rating_current").fetchone()[0] == expected == 2303
+        assert con.execute("select count(*) from fct_location_rating_current where source = 'api'").fetchone()[0] == expected == 2303
 
 
 def test_an_nhs_hospital_joins_the_trust_the_ae_facts_report_under(built_home):

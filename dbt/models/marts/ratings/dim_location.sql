@@ -1,8 +1,9 @@
--- Every location the ratings sources have seen, as its newest snapshot describes it, placed in an
+-- Every location the ratings sources have seen, as its newest snapshot describes it (the API's
+-- documents before an export's rows on the same date), placed in an
 -- ICB and NHS England region, and linked to the NHS trust (dim_organisation) where its provider is one.
 with latest as (
     select *
-    from {{ ref('stg_cqc__locations') }}
+    from {{ ref('int_cqc__locations') }}
     qualify row_number() over (
         partition by location_id
         order by snapshot_date desc, case source when 'api' then 0 else 1 end
@@ -27,11 +28,10 @@ select
     latest.location_id,
     latest.location_name,
     latest.provider_id,
+    latest.provider_name as provider_name_in_export,
     latest.location_type as sector,
     latest.inspection_directorate,
-    latest.primary_inspection_category_code,
     latest.primary_inspection_category_name,
-    latest.gac_service_types,
     latest.registration_status,
     latest.is_registered,
     latest.registration_date,

@@ -8,7 +8,11 @@ with documented as (
 ),
 
 referenced as (
-    select provider_id, count(*) as location_count_seen
+    select
+        provider_id,
+        count(*) as location_count_seen,
+        -- Exports print the provider's name beside each location; the API does so only in the provider's own document.
+        max(provider_name_in_export) as provider_name_in_export
     from {{ ref('dim_location') }}
     group by provider_id
 ),
@@ -29,9 +33,10 @@ icbs as (
 
 select
     all_providers.provider_id,
-    coalesce(documented.provider_name, trust.org_name) as provider_name,
+    coalesce(documented.provider_name, referenced.provider_name_in_export, trust.org_name) as provider_name,
     case
         when documented.provider_name is not null then 'cqc_api'
+        when referenced.provider_name_in_export is not null then 'cqc_export'
         when trust.org_name is not null then 'dim_organisation'
     end as provider_name_source,
     documented.ownership_type,

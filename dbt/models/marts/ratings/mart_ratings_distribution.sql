@@ -1,4 +1,5 @@
--- How CQC's current ratings are distributed, as at the newest snapshot: counts of each rating by
+-- How CQC's current ratings are distributed, per source (the API capture, the export) as at its
+-- newest snapshot: counts of each rating by
 -- sector (inspection directorate), primary inspection category, service or population group and
 -- key question, for England (all locations loaded), each NHS England region and each ICB. The
 -- questions State of Care asks ("10% of NHS maternity services inadequate overall") are rows here.
@@ -7,6 +8,7 @@
 with ratings as (
     select
         fct.as_at_date,
+        fct.source,
         fct.service,
         fct.key_question,
         fct.key_question_order,
@@ -33,6 +35,7 @@ counted as (
         grouping(inspection_directorate) = 1 as all_sectors,
         coalesce(primary_inspection_category_name, 'Unspecified') as category_key,
         grouping(primary_inspection_category_name) = 1 as all_categories,
+        source,
         service,
         key_question,
         min(key_question_order) as key_question_order,
@@ -57,19 +60,20 @@ counted as (
         count(*) as locations
     from ratings
     group by grouping sets (
-        (service, key_question, rating),
-        (service, key_question, rating, inspection_directorate),
-        (service, key_question, rating, primary_inspection_category_name),
-        (service, key_question, rating, region_code),
-        (service, key_question, rating, inspection_directorate, region_code),
-        (service, key_question, rating, primary_inspection_category_name, region_code),
-        (service, key_question, rating, icb_code),
-        (service, key_question, rating, inspection_directorate, icb_code),
-        (service, key_question, rating, primary_inspection_category_name, icb_code)
+        (source, service, key_question, rating),
+        (source, service, key_question, rating, inspection_directorate),
+        (source, service, key_question, rating, primary_inspection_category_name),
+        (source, service, key_question, rating, region_code),
+        (source, service, key_question, rating, inspection_directorate, region_code),
+        (source, service, key_question, rating, primary_inspection_category_name, region_code),
+        (source, service, key_question, rating, icb_code),
+        (source, service, key_question, rating, inspection_directorate, icb_code),
+        (source, service, key_question, rating, primary_inspection_category_name, icb_code)
     )
 )
 
 select
+    source,
     as_at_date,
     case when all_sectors then 'All sectors' else sector_key end as sector,
     case when all_categories then 'All categories' else category_key end as primary_inspection_category,
@@ -90,5 +94,5 @@ select
     end as pct_of_rated
 from counted
 window cell as (
-    partition by all_sectors, sector_key, all_categories, category_key, service, key_question, area_level, area_code
+    partition by source, all_sectors, sector_key, all_categories, category_key, service, key_question, area_level, area_code
 )
