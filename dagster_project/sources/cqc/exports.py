@@ -152,10 +152,10 @@ def _parse_workbook(path: Path, spec: SourceSpec) -> ParsedFile:
     try:
         providers = parse_tabular(path, _workbook_layout(spec, path, "Providers", WORKBOOK_PROVIDER_COLUMNS)).tables[""]
     except IngestError as exc:
-        if exc.reason != "missing_sheet":
+        if exc.reason not in ("missing_sheet", "no_data"):
             raise
         providers = records_frame([], spec.extra_tables[PROVIDERS])
-        locations.warnings.append(f"{path.name}: no Providers sheet")
+        locations.warnings.append(f"{path.name}: no provider ratings ({exc.message})")
     # One snapshot per workbook: the Locations sheet's newest publication dates it.
     providers["_period"] = period
     tables = {"": _conform(main, spec.columns), PROVIDERS: _conform(providers, spec.extra_tables[PROVIDERS])}
