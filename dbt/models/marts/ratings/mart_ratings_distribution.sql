@@ -5,27 +5,40 @@
 -- questions State of Care asks ("10% of NHS maternity services inadequate overall") are rows here.
 -- Percentages are over rated locations only (Outstanding, Good, Requires improvement, Inadequate),
 -- as CQC reports them; not-rated categories are counted but get no percentage.
-with ratings as (
+with latest_per_source as (
+    select source, max(snapshot_date) as snapshot_date
+    from {{ ref('int_cqc__location_snapshots') }}
+    group by source
+),
+
+ratings as (
+    -- Each source's newest snapshot on its own: the API capture's distribution is the API's, whatever
+    -- a newer export says about a location both hold.
     select
-        fct.as_at_date,
-        fct.source,
-        fct.service,
-        fct.key_question,
-        fct.key_question_order,
-        fct.rating,
-        fct.is_rated,
-        fct.rating_order,
-        locations.inspection_directorate,
-        locations.primary_inspection_category_name,
+        ratings.snapshot_date as as_at_date,
+        ratings.source,
+        ratings.service,
+        ratings.key_question,
+        ratings.key_question_order,
+        ratings.rating,
+        ratings.is_rated,
+        ratings.rating_order,
+        snapshot.inspection_directorate,
+        snapshot.primary_inspection_category_name,
         -- Locations with no known ICB or region still count for England; they form their own area.
         coalesce(locations.region_code, 'UNKNOWN') as region_code,
         coalesce(locations.region_name, 'Region not known') as region_name,
         coalesce(locations.icb_code, 'UNKNOWN') as icb_code,
         coalesce(locations.icb_name, 'ICB not known') as icb_name
-    from {{ ref('fct_location_rating_current') }} as fct
-    join {{ ref('dim_location') }} as locations on locations.location_id = fct.location_id
+    from {{ ref('stg_cqc__location_ratings') }} as ratings
+    join latest_per_source using (source, snapshot_date)
+    join {{ ref('int_cqc__locations') }} as snapshot
+        on snapshot.source = ratings.source
+        and snapshot.snapshot_date = ratings.snapshot_date
+        and snapshot.location_id = ratings.location_id
+    left join {{ ref('dim_location') }} as locations on locations.location_id = ratings.location_id
     -- Active registrations only: CQC's distributions describe services operating now.
-    where locations.is_registered
+    where snapshot.is_registered
 ),
 
 counted as (
