@@ -39,7 +39,8 @@ def test_overall_rating_counts_match_the_json(built_home):
         ).fetchall()
         current = dict(con.execute(
             "select rating, count(*) from fct_location_rating_current join dim_location using (location_id) "
-            "where is_registered and fct_location_rating_current.source = 'api' and service is null and key_question = 'Overall' group by rating"
+            "where is_registered and service is null and key_question = 'Overall' "
+            "and location_id in (select location_id from fct_location_rating_history where source = 'api') group by rating"
         ).fetchall())
     assert {rating: n for rating, n, _, _ in rows} == dict(expected) == current
     # Percentages are over rated locations only: 97 Good of 117 rated (6 + 97 + 14).
