@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster_project.ingest.intake import IntakeResult, intake
+from dagster_project.ingest.intake import IntakeResult, intake, intake_folder
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.settings import SAMPLES_DIR, Settings
 from dagster_project.sources import SOURCES
@@ -63,7 +63,11 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
         if not spec.sample_glob:
             continue
         for path in sorted(samples_dir.glob(spec.sample_glob)):
-            results.append(intake(path, store, SOURCES.values(), spec=spec))
+            # A folder is a capture (e.g. the CQC API's documents): the spec packs its own part of it.
+            if path.is_dir():
+                results.extend(intake_folder(path, store, SOURCES.values(), spec=spec))
+            else:
+                results.append(intake(path, store, SOURCES.values(), spec=spec))
     return results
 
 
@@ -146,9 +150,18 @@ def run_raw_load(settings: Settings, source_key: str, periods: list[str]) -> Run
     """One run that loads every period from the first to the last pending one (unchanged ones are skipped)."""
     from dagster_project.definitions import raw_job_name
 
+    start, end = min(periods), max(periods)
+    spec = SOURCES[source_key]
+    if spec.partitioning == "snapshot":
+        # Snapshot keys are dynamic: register them, and bound the range in the instance's key order.
+        from dagster_project.assets.partitions import register_snapshots
+
+        ordered = register_snapshots(get_instance(settings), spec, periods)
+        positions = [ordered.index(p) for p in periods]
+        start, end = ordered[min(positions)], ordered[max(positions)]
     tags = {
-        "dagster/asset_partition_range_start": min(periods),
-        "dagster/asset_partition_range_end": max(periods),
+        "dagster/asset_partition_range_start": start,
+        "dagster/asset_partition_range_end": end,
     }
     return run_job(settings, raw_job_name(source_key), tags)
 

@@ -49,6 +49,11 @@ class Settings:
     lock_timeout_s: float = 120.0
     publish_grace_s: float = 3600.0
     source_urls: dict[str, str] = field(default_factory=dict)
+    # CQC API: the subscription key (sent as Ocp-Apim-Subscription-Key) and which locations a
+    # capture covers (a local authority, a region, or both; neither means all of England).
+    cqc_api_key: str | None = None
+    cqc_local_authority: str | None = None
+    cqc_region: str | None = None
 
     @property
     def landing_dir(self) -> Path:
@@ -110,4 +115,7 @@ def load_settings() -> Settings:
         lock_timeout_s=_env_float("NHS_WAREHOUSE_LOCK_TIMEOUT", 120.0),
         publish_grace_s=_env_float("NHS_WAREHOUSE_PUBLISH_GRACE", 3600.0),
         source_urls=source_urls,
+        cqc_api_key=os.environ.get("NHS_WAREHOUSE_CQC_API_KEY", "").strip() or None,
+        cqc_local_authority=os.environ.get("NHS_WAREHOUSE_CQC_LOCAL_AUTHORITY", "").strip() or None,
+        cqc_region=os.environ.get("NHS_WAREHOUSE_CQC_REGION", "").strip() or None,
     )

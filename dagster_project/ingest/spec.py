@@ -90,6 +90,16 @@ class SourceSpec:
     extra_tables: dict[str, tuple[Column, ...]] = field(default_factory=dict)
     # Columns that identify a data row within one partition (for revision diffs and uniqueness).
     row_key: tuple[str, ...] = ()
+    # Header spellings the reader drops on purpose, without a warning: personal data the warehouse
+    # does not need (e.g. a registered manager's name) never reaches a raw table.
+    dropped_columns: tuple[str, ...] = ()
+    # For snapshot files whose rows carry no period: one period for the whole file, from its rows
+    # ({canonical name: typed value}), e.g. the newest publication date it lists.
+    file_period: Callable[[list[dict[str, Any]]], str] | None = None
+    # Turns a capture folder (e.g. an API snapshot saved as one file per document) into the one
+    # file that lands for it: pack(folder, work_dir) -> path of that file, or None when the folder
+    # holds nothing of this source.
+    pack: Callable[[Path, Path], Path | None] | None = None
 
     @property
     def raw_table(self) -> str:
@@ -125,6 +135,10 @@ class SourceSpec:
 
     def matches(self, path: Path) -> bool:
         return self.match_score(path) == 1.0
+
+    @property
+    def dropped_spellings(self) -> frozenset[str]:
+        return frozenset(normalise_header(name) for name in self.dropped_columns)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -7,9 +7,10 @@ publication means adding its spec here, its suite in `expectations/`, its stagin
 from __future__ import annotations
 
 from dagster_project.ingest.spec import SourceSpec
+from dagster_project.sources.ratings import RATINGS_SPECS
 from dagster_project.sources.uec import UEC_AE_MONTHLY
 
-SOURCES: dict[str, SourceSpec] = {spec.key: spec for spec in (UEC_AE_MONTHLY,)}
+SOURCES: dict[str, SourceSpec] = {spec.key: spec for spec in (UEC_AE_MONTHLY, *RATINGS_SPECS)}
 
 
 def get_source(key: str) -> SourceSpec:
