@@ -238,9 +238,6 @@ class Gate:
             for r in validation.results:
                 config = r.expectation_config
                 kwargs = dict(config.kwargs)
-                # GX 1.x lifts `description` out of kwargs onto the config; show it as the expectation.
-                if getattr(config, "description", None):
-                    kwargs["description"] = config.description
                 exception = _exception(r.exception_info)
                 observed = f"error: {_short(exception)}" if exception else _observed(r.result or {})
                 if not r.success and not exception and "unexpected_rows_query" in kwargs:

@@ -9,8 +9,8 @@ import shutil
 import duckdb
 import pytest
 
-from conftest import run_cli
-from cqc_loopback import CqcLoopbackApi
+from tests.conftest import run_cli
+from tests.support.cqc_loopback import CqcLoopbackApi
 from dagster_project.settings import load_settings
 from dagster_project.sources.cqc.api import capture_to_landing
 

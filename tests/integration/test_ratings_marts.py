@@ -10,7 +10,7 @@ import re
 import duckdb
 import pytest
 
-from cqc_loopback import OLDHAM
+from tests.support.cqc_loopback import OLDHAM
 
 pytestmark = pytest.mark.slow
 

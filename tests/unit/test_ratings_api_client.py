@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from cqc_loopback import OLDHAM, CqcLoopbackApi, Fault
+from tests.support.cqc_loopback import OLDHAM, CqcLoopbackApi, Fault
 from dagster_project.ingest.fetch import FetchError
 from dagster_project.sources.cqc.api import CqcApiClient, CqcApiError
 from dagster_project.sources.cqc.capture import LOCATIONS

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cqc_loopback import OLDHAM
+from tests.support.cqc_loopback import OLDHAM
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.intake import intake_folder
 from dagster_project.ingest.landing import LandingStore

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from cqc_loopback import OLDHAM
+from tests.support.cqc_loopback import OLDHAM
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.intake import intake
 from dagster_project.ingest.landing import LandingStore
@@ -23,7 +23,7 @@ from dagster_project.settings import SAMPLES_DIR
 from dagster_project.sources import SOURCES
 from dagster_project.validation.gate import Gate
 from dagster_project.warehouse import open_warehouse
-from ods_writer import write_ods
+from tests.support.ods_writer import write_ods
 
 EXPORT = SOURCES["cqc_ratings_export"]
 LOCATIONS_CSV = SAMPLES_DIR / "ratings" / "cqc_exports_2025-08" / "Locations-head.csv"

@@ -10,7 +10,7 @@ import re
 import pandas as pd
 import pytest
 
-from cqc_loopback import OLDHAM
+from tests.support.cqc_loopback import OLDHAM
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.load import stage
 from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR

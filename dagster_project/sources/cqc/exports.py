@@ -24,7 +24,7 @@ import pandas as pd
 
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.spec import Column, SourceSpec
-from dagster_project.ingest.tabular import ParsedFile, looks_like, parse_tabular, records_frame
+from dagster_project.ingest.tabular import ParsedFile, header_score, parse_tabular, records_frame
 
 WORKBOOK = "latest_ratings_workbook"
 LOCATIONS_CSV = "locations_csv"
@@ -130,9 +130,9 @@ def _csv_layout(spec: SourceSpec) -> SourceSpec:
 def looks_like_export(path: Path, spec: SourceSpec) -> bool:
     suffix = Path(path).suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
-        return looks_like(path, _workbook_layout(spec, path, "Locations", WORKBOOK_LOCATION_COLUMNS))
+        return header_score(path, _workbook_layout(spec, path, "Locations", WORKBOOK_LOCATION_COLUMNS)) == 1.0
     if suffix == ".csv":
-        return looks_like(path, _csv_layout(spec))
+        return header_score(path, _csv_layout(spec)) == 1.0
     return False
 
 
