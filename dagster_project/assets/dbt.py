@@ -2,7 +2,7 @@
 
 dbt sources map to the raw assets (through `meta.dagster.asset_key` in the sources YAML), so lineage
 runs publisher -> raw -> staging -> marts -> serving in one graph. Models follow their upstream data
-by declarative automation (eager): a new raw partition rebuilds what depends on it.
+by declarative automation (automation/conditions.py): a new raw partition rebuilds what depends on it.
 """
 
 
@@ -65,7 +65,11 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         return fqn[2] if len(fqn) > 3 else (fqn[1] if len(fqn) > 2 else None)
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        return AutomationCondition.eager()
+        from dagster_project.automation.conditions import model_follows_upstream, seed_when_missing
+
+        if dbt_resource_props.get("resource_type") == "seed":
+            return seed_when_missing()
+        return model_follows_upstream()
 
 
 translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
