@@ -54,19 +54,22 @@ def gate_failure(settings: Settings, source: str, failure: dict, run_id: str | N
     )
 
 
-def dbt_test_failure(settings: Settings, asset: str, check: str, metadata: dict, run_id: str | None) -> Alert:
+def check_failure(settings: Settings, asset: str, check: str, metadata: dict, run_id: str | None, description: str | None) -> Alert:
+    """A failed asset check other than the gate: a dbt test (dagster-dbt's metadata), or any other check."""
+    is_dbt = any(str(k).startswith("dagster_dbt/") for k in metadata) or "status" in metadata
     failures = metadata.get("dagster_dbt/failed_row_count", metadata.get("failures"))
-    status = metadata.get("status")
-    detail = f"{check} on {asset}: observed {failures if failures is not None else '?'} failing rows; expected 0"
-    if status:
-        detail += f" (dbt status {status})"
+    if is_dbt:
+        detail = f"{check} on {asset}: observed {failures if failures is not None else '?'} failing rows; expected 0"
+    else:
+        detail = f"{check} on {asset}: {description or 'failed'}" + (f" (observed {failures})" if failures is not None else "")
+    what = "dbt test" if is_dbt else "asset check"
     return Alert(
-        kind="dbt_test_failed",
-        key=f"dbt_test_failed:{asset}:{check}",
-        title=f"dbt test failed: {check} on {asset}",
-        what_failed=f"the dbt test {check} failed on {asset}",
+        kind="dbt_test_failed" if is_dbt else "check_failed",
+        key=f"check_failed:{asset}:{check}",
+        title=f"{what} failed: {check} on {asset}",
+        what_failed=f"the {what} {check} failed on {asset}" + (f": {description}" if description else ""),
         details=(detail,),
-        kept=f"models downstream of failing tests were not rebuilt and the serving snapshot is not republished from them; {KEPT_MARTS}",
+        kept=f"what depends on a failing blocking check was not rebuilt, and the serving snapshot keeps its last good version; {KEPT_MARTS}",
         run_id=run_id,
         links=run_link(settings, run_id),
     )

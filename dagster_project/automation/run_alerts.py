@@ -6,9 +6,11 @@ the instance's run-status events after its cursor (storage ids, one per event ty
 
 * a failed Great Expectations gate alerts once per rejected file and partition; a gate that passes
   for a partition later resolves that partition's open gate alerts;
-* a failed dbt test (an asset check of ERROR severity) alerts; the same test passing resolves it;
+* a failed dbt test, or any other asset check of ERROR severity, alerts; the same check passing
+  resolves it;
 * a failed run alerts with the step's error; a later successful run of the same job and partitions
-  resolves it.
+  resolves it. A run that failed only because a blocking check failed (the GX gate stops the step)
+  is announced once, as that check's failure, not twice.
 
 Runs started outside the daemon (`nhs-warehouse build` runs in-process) are in the same instance
 and alert the same way. The same sensor's tick also retries undelivered alerts and sends reminders.
@@ -50,18 +52,20 @@ def check_evaluations(instance, run_id: str) -> list:
     return [r.event_log_entry.dagster_event.event_specific_data for r in records]
 
 
-def run_error(instance, run_id: str) -> str:
-    """The first step failure's message and error, or the run failure's."""
+def run_error(instance, run_id: str) -> tuple[str, bool]:
+    """The first step failure's message, and whether every step failed only on a blocking check."""
+    first, only_checks = None, True
     for of_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE):
         for record in instance.get_records_for_run(run_id, of_type=of_type).records:
             event = record.event_log_entry.dagster_event
-            data = event.event_specific_data
-            error = getattr(data, "error", None)
+            error = getattr(event.event_specific_data, "error", None)
             if error is not None:
-                return f"{event.step_key or 'run'}: {error.message.strip().splitlines()[0][:500]}"
-            if event.message:
-                return event.message[:500]
-    return "the run failed (see the run's logs)"
+                only_checks &= error.cls_name == "DagsterAssetCheckFailedError"
+                first = first or f"{event.step_key or 'run'}: {error.message.strip().splitlines()[0][:500]}"
+            elif of_type == DagsterEventType.STEP_FAILURE:
+                only_checks = False
+            first = first or (event.message or "")[:500]
+    return first or "the run failed (see the run's logs)", only_checks and first is not None
 
 
 def run_scope(run) -> tuple[str, str | None, str | None]:
@@ -95,19 +99,18 @@ def alert_for_run(instance, run, notifier: Notifier, settings: Settings) -> dict
             continue
         if evaluation.severity != AssetCheckSeverity.ERROR:
             continue  # WARN checks (e.g. a published figure's month not loaded) are for the UI, not a page
-        alert = messages.dbt_test_failure(settings, asset, evaluation.check_name, metadata, run.run_id)
+        alert = messages.check_failure(settings, asset, evaluation.check_name, metadata, run.run_id, evaluation.description)
         if evaluation.passed:
             counts["resolved"] += len(notifier.resolve(keys=[alert.key], why=f"it passed in run {run.run_id}."))
         else:
             counts["fired"] += notifier.fire(alert) is not None
     scope, source, partition = run_scope(run)
-    failure = messages.run_failure(
-        settings, run.job_name, scope, run_error(instance, run.run_id) if run.status == DagsterRunStatus.FAILURE else "",
-        run.run_id, source, partition,
-    )
-    if run.status == DagsterRunStatus.FAILURE:
+    error, only_checks = run_error(instance, run.run_id) if run.status == DagsterRunStatus.FAILURE else ("", False)
+    failure = messages.run_failure(settings, run.job_name, scope, error, run.run_id, source, partition)
+    if run.status == DagsterRunStatus.FAILURE and not only_checks:
         counts["fired"] += notifier.fire(failure) is not None
-    else:
+    elif run.status == DagsterRunStatus.SUCCESS:
+        # A run that failed only because a blocking check failed was alerted on as that check, above.
         counts["resolved"] += len(notifier.resolve(keys=[failure.key], why=f"run {run.run_id} of the same job succeeded."))
     return counts
 

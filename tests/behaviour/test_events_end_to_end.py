@@ -120,7 +120,7 @@ def test_unreconciled_file_is_quarantined_alerts_and_is_delivered_when_the_chann
     landing = defs.get_sensor_def("landing_folder")(build_sensor_context(instance=instance))
     [request] = landing.run_requests
     summary = runner.run_raw_load(settings, "uec_ae_monthly", [request.partition_key])
-    assert summary.success, "the run itself succeeds: only its blocking check fails"
+    # The blocking gate stops the step, so the run fails too; it is announced once, as the gate's failure.
     assert summary.failed_checks == ["raw/uec_ae_monthly:great_expectations_gate"]
     sha = request.tags["nhs_warehouse/file_sha256"]
     assert (settings.quarantine_dir / "uec_ae_monthly" / f"{sha}.reason.json").exists()
@@ -142,7 +142,9 @@ def test_unreconciled_file_is_quarantined_alerts_and_is_delivered_when_the_chann
     assert "June-2023-v2.csv" in alert["title"] or "2023-06-01" in alert["title"]
     message = alert["message"]
     for fact in ("Source: uec_ae_monthly", "Partition: 2023-06-01", "File: June-2023-v2.csv", f"File sha256: {sha}",
-                 "unexpected_rows_expectation", "ae_attendances_type_1", "quarantine", "still published",
+                 "unexpected_rows_expectation", "provider rows sum to the publisher's England total row",
+                 '"measure": "ae_attendances_type_1", "provider_sum": 1362408, "publisher_total": 1361908',
+                 "quarantine", "still published",
                  f"/runs/{summary.run_id}", "Data Docs: file://"):
         assert fact in message, f"{fact!r} missing from:\n{message}"
     con = duckdb.connect(str(settings.alerts_db), read_only=True)
