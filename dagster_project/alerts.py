@@ -16,8 +16,9 @@ than a schema in `warehouse.duckdb`. DuckDB lets one process write a file and lo
 process, even readers; alerts are raised by sensors in the Dagster daemon's code server while a run
 in another process holds the warehouse file for minutes (dbt, loads), and they must be recorded
 *then*, not after. The alert file is opened for a few milliseconds per write (waiting with backoff if
-another process is writing an alert) and never while sending over the network. The warehouse
-exposes it read-only as the `alerts` table to anyone who attaches it (`nhs-warehouse alerts` prints it).
+another process is writing an alert) and never while sending over the network. Any DuckDB client
+can read it (`attach '<home>/alerts.duckdb' as alerts (read_only)`); `nhs-warehouse status` shows
+the latest alerts.
 """
 
 from __future__ import annotations
