@@ -136,8 +136,23 @@ def run_job(settings: Settings, job_name: str, tags: dict[str, str] | None = Non
 
         defs = build_definitions(settings)
         job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=get_instance(settings), tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    instance = get_instance(settings)
+    result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    alert_on_run(settings, instance, result.run_id)
     return _summarise(job_name, result)
+
+
+def alert_on_run(settings: Settings, instance, run_id: str) -> None:
+    """Alert on a CLI run's failures now, as the daemon's alert sensor would (it de-duplicates)."""
+    import logging
+
+    from dagster_project.alerts import Notifier
+    from dagster_project.automation.run_alerts import alert_for_run
+
+    try:
+        alert_for_run(instance, instance.get_run_by_id(run_id), Notifier(settings), settings)
+    except Exception:  # alerting must never break a build; the daemon's sensor reads the run again
+        logging.getLogger(__name__).exception("could not raise alerts for run %s", run_id)
 
 
 def run_raw_load(settings: Settings, source_key: str, periods: list[str]) -> RunSummary:

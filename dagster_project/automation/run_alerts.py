@@ -12,8 +12,9 @@ the instance's run-status events after its cursor (storage ids, one per event ty
   resolves it. A run that failed only because a blocking check failed (the GX gate stops the step)
   is announced once, as that check's failure, not twice.
 
-Runs started outside the daemon (`nhs-warehouse build` runs in-process) are in the same instance
-and alert the same way. The same sensor's tick also retries undelivered alerts and sends reminders.
+Runs started by `nhs-warehouse build` (in-process, same instance) alert as soon as they finish
+(`runner.alert_on_run`), and again through this sensor when a daemon runs, which the notifier's
+de-duplication absorbs. The same sensor's tick also retries undelivered alerts and sends reminders.
 """
 
 from __future__ import annotations
