@@ -65,6 +65,8 @@ def build_publication_sensor(spec: SourceSpec, settings: Settings, job) -> Senso
                     continue
                 if not taken.ok or taken.landed is None:
                     continue
+                if taken.status == "already_landed" and not taken.landed.url:
+                    continue  # the same bytes came in through landing/incoming or the CLI: requested there
                 bad = invalid_periods(spec, taken.landed.periods)
                 if bad:
                     notes.append(f"{fetched.file_name}: no partition for {', '.join(bad)}")
