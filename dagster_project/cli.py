@@ -6,6 +6,7 @@
     nhs-warehouse query SQL [--format table|csv|json]   query the published marts (read-only)
     nhs-warehouse status                 partitions, last loads, failed checks, quarantined files
     nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
+    nhs-warehouse daemon                 the Dagster daemon (sensors, schedules, automation) without the UI
     nhs-warehouse dev                    the Dagster UI and daemon for this workspace
 """
 
@@ -323,6 +324,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         console.print(q)
     else:
         console.print("No quarantined files.")
+    _print_recent_alerts(settings)
     if settings.serving_db.exists():
         from dagster_project.publish import current_version
 
@@ -330,6 +332,20 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     else:
         console.print("Nothing published yet.")
     return 0
+
+
+def _print_recent_alerts(settings: Settings) -> None:
+    from dagster_project.alerts import Notifier
+
+    alerts = Notifier(settings).recent(limit=10) if settings.alerts_db.exists() else []
+    if not alerts:
+        return
+    t = Table(title=f"Recent alerts ({settings.alerts_db})")
+    for c in ("raised", "state", "title", "delivered"):
+        t.add_column(c)
+    for a in alerts:
+        t.add_row(str(a["raised_at"]), a["state"], a["title"], f"{a['delivered_to']}/{a['targets']}")
+    console.print(t)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,6 +397,24 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     os.execve(command[0], command, env)
 
 
+def cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
+    """`dagster-daemon run` for this workspace: sensors, schedules, automation and the run queue."""
+    import os
+
+    from dagster_project.settings import PROJECT_ROOT
+
+    settings.ensure_dirs()
+    env = dagster_env(settings)
+    daemon = Path(sys.executable).parent / "dagster-daemon"
+    command = [str(daemon), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")]
+    console.print(
+        f"Dagster daemon for {settings.home} (DAGSTER_HOME={env['DAGSTER_HOME']}): watching "
+        f"{settings.incoming_dir} every {settings.landing_interval_s} s; alerts to "
+        f"{len(settings.alert_urls)} channel(s) and {settings.alerts_db}"
+    )
+    os.execve(command[0], command, env)
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -401,6 +435,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sub.add_parser("status", help="partitions, last loads, failed checks, quarantined files")
     sub.add_parser("publish", help="republish the marts from the warehouse")
+    sub.add_parser("daemon", help="the Dagster daemon (sensors, schedules, automation) without the UI")
     d = sub.add_parser("dev", help="the Dagster UI and daemon for this workspace")
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=3000)
@@ -414,6 +449,7 @@ COMMANDS = {
     "query": cmd_query,
     "status": cmd_status,
     "publish": cmd_publish,
+    "daemon": cmd_daemon,
     "dev": cmd_dev,
 }
 

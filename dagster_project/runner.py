@@ -11,6 +11,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dagster import AssetCheckSeverity
+
 from dagster_project.ingest.intake import IntakeResult, intake, intake_folder
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.settings import SAMPLES_DIR, Settings
@@ -120,7 +122,9 @@ def _summarise(job_name: str, result) -> RunSummary:
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
             summary.check_results[name] = evaluation.passed
             summary.check_metadata[name] = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
-            if not evaluation.passed:
+            # A WARN-severity check (e.g. "the month a published figure comes from is not loaded")
+            # is reported, not a build failure.
+            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
                 summary.failed_checks.append(name)
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
@@ -142,8 +146,23 @@ def run_job(settings: Settings, job_name: str, tags: dict[str, str] | None = Non
 
         defs = build_definitions(settings)
         job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=get_instance(settings), tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    instance = get_instance(settings)
+    result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    alert_on_run(settings, instance, result.run_id)
     return _summarise(job_name, result)
+
+
+def alert_on_run(settings: Settings, instance, run_id: str) -> None:
+    """Alert on a CLI run's failures now, as the daemon's alert sensor would (it de-duplicates)."""
+    import logging
+
+    from dagster_project.alerts import Notifier
+    from dagster_project.automation.run_alerts import alert_for_run
+
+    try:
+        alert_for_run(instance, instance.get_run_by_id(run_id), Notifier(settings), settings)
+    except Exception:  # alerting must never break a build; the daemon's sensor reads the run again
+        logging.getLogger(__name__).exception("could not raise alerts for run %s", run_id)
 
 
 def run_raw_load(settings: Settings, source_key: str, periods: list[str]) -> RunSummary:

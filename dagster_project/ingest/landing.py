@@ -63,7 +63,9 @@ def sha256_of(path: Path) -> str:
 
 
 def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    # Microseconds: arrival order decides a partition's current vintage, and two vintages of a month
+    # can land within one second (a revision polled right after the first release).
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _atomic(dest: Path, write) -> None:

@@ -59,6 +59,18 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Cadence:
+    """How often a publisher releases, and how long after a period ends its release is due.
+
+    The nightly freshness reconciliation calls a source late when the newest period landed is older
+    than the newest period that should be out by now.
+    """
+
+    every: Literal["daily", "monthly", "yearly"]
+    due_after_days: int
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     key: str
     family: str
@@ -82,6 +94,10 @@ class SourceSpec:
     # Where the publisher puts it (a template with {period} or an index page), if fetched over HTTP.
     url_template: str | None = None
     index_url: str | None = None
+    # Which links on the index page are this publication's files (a regex on the URL path).
+    link_pattern: str | None = None
+    # Release cadence for freshness checks; None: derived from the partitioning (automation/freshness.py).
+    cadence: Cadence | None = None
     # A custom parser for shapes the tabular reader does not cover (nested JSON, workbooks).
     parser: Callable[[Path, "SourceSpec"], "ParsedFile"] | None = None
     # Content check for sources the tabular header match cannot recognise (e.g. JSON documents).
