@@ -7,15 +7,8 @@ the window from its last cursor to now, pages through the ids, and hands them to
 file of changed locations, with its snapshot date as the period). Only when `collect` succeeds does
 the window's end become the new cursor, so a failed poll asks for the same window again.
 
-EXTENSION POINT for the CQC ratings family: register the feed for the ratings source here, e.g.
-
-    CHANGE_FEEDS["ratings_cqc_locations"] = ChangeFeed(
-        url="https://api.service.cqc.org.uk/public/v1/changes/location",
-        collect=collect_changed_locations,   # in dagster_project/sources/ratings.py
-        api_key_env="NHS_WAREHOUSE_CQC_API_KEY",
-    )
-
-`collect(ids, window, fetch_json, dest_dir) -> list[Path]` gets the changed ids, the window and a
+A source with a change feed registers it in CHANGE_FEEDS below (the CQC API locations source does:
+its `collect` is `sources/cqc/feed.py`). `collect(ids, window, fetch_json, dest_dir) -> list[Path]` gets the changed ids, the window and a
 `fetch_json(url)` helper (same client, headers, timeouts), and returns files in `dest_dir` to land.
 The generic part (window cursor, paging, headers, overrides, error handling) is here and tested
 against a loopback server; nothing else needs to change for the sensor to poll the API.
@@ -34,6 +27,7 @@ import httpx
 
 from dagster_project.automation.pollers import Fetched, Http, PollResult
 from dagster_project.ingest.landing import sha256_of
+from dagster_project.settings import Settings
 
 Window = tuple[dt.datetime, dt.datetime]
 Collect = Callable[[list[str], Window, Callable[[str], dict], Path], list[Path]]
@@ -59,13 +53,27 @@ class ChangeFeed:
     total_pages_field: str = "totalPages"
     # How far back the very first poll looks (later polls start where the last one ended).
     first_window: dt.timedelta = dt.timedelta(days=1)
+    # Where the feed is, from settings (a base-URL override moves it with the rest of the API).
+    url_from_settings: Callable[[Settings], str] | None = None
 
     def with_url(self, url: str) -> "ChangeFeed":
         return dataclasses.replace(self, url=url)
 
 
-# source key -> its change feed. Filled in by the publication family that has one (see above).
-CHANGE_FEEDS: dict[str, ChangeFeed] = {}
+def _cqc_locations_feed() -> ChangeFeed:
+    from dagster_project.sources.cqc.feed import changes_url, collect_changed_locations
+    from dagster_project.sources.ratings import CQC_API_BASE_URL
+
+    return ChangeFeed(
+        url=CQC_API_BASE_URL + "/changes/location",
+        collect=collect_changed_locations,
+        api_key_env="NHS_WAREHOUSE_CQC_API_KEY",
+        url_from_settings=changes_url,
+    )
+
+
+# source key -> its change feed. The locations feed also refreshes providers (one capture).
+CHANGE_FEEDS: dict[str, ChangeFeed] = {"cqc_api_locations": _cqc_locations_feed()}
 
 
 @dataclass

@@ -185,7 +185,8 @@ def pollers_for(spec: SourceSpec, settings: Settings, today: dt.date | None = No
     override = settings.source_urls.get(spec.key)
     if spec.key in CHANGE_FEEDS:
         feed = CHANGE_FEEDS[spec.key]
-        return [ChangeFeedPoller(feed.with_url(override) if override else feed)]
+        url = override or (feed.url_from_settings(settings) if feed.url_from_settings else feed.url)
+        return [ChangeFeedPoller(feed.with_url(url))]
     if spec.url_template:
         template = override if override and "{period}" in override else spec.url_template
         return [KnownUrlPoller(template, recent_periods(spec, today or dt.date.today()))]

@@ -156,7 +156,7 @@ CQC_API_LOCATIONS = SourceSpec(
     extra_tables={RATINGS: _rating_columns("location_id")},
     row_key=("location_id",),
     sample_glob="ratings/cqc_api_*",
-    index_url=CQC_API_BASE_URL,
+    # Polled through the API's change feed (sources/cqc/feed.py), not an index page.
     parser=lambda path, spec: parse_bundle(path, spec, LOCATIONS, _location_derived),
     detect=lambda path: looks_like_bundle(path, LOCATIONS),
     pack=lambda folder, work: pack(folder, work, LOCATIONS, "cqc_api_locations"),
@@ -174,7 +174,7 @@ CQC_API_PROVIDERS = SourceSpec(
     extra_tables={RATINGS: _rating_columns("provider_id")},
     row_key=("provider_id",),
     sample_glob="ratings/cqc_api_*",
-    index_url=CQC_API_BASE_URL,
+    # Polled through the API's change feed (sources/cqc/feed.py), not an index page.
     parser=lambda path, spec: parse_bundle(path, spec, PROVIDERS, _provider_derived),
     detect=lambda path: looks_like_bundle(path, PROVIDERS),
     pack=lambda folder, work: pack(folder, work, PROVIDERS, "cqc_api_providers"),

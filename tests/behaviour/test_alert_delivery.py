@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 
 import duckdb
-from loopback import WebhookReceiver
+from tests.support.loopback import WebhookReceiver
 
 from dagster_project.alerts import Alert, Notifier
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import CLI, run_cli, uec_sample
+from tests.conftest import CLI, run_cli, uec_sample
 from dagster import build_sensor_context
-from loopback import WebhookReceiver
-from vintages import edited_vintage
+from tests.support.loopback import WebhookReceiver
+from tests.support.vintages import edited_vintage
 
 from dagster_project.settings import load_settings
 

@@ -8,7 +8,7 @@ import warnings
 
 import duckdb
 import pytest
-from conftest import uec_sample
+from tests.conftest import uec_sample
 from dagster import build_schedule_context, instance_for_test
 
 from dagster_project.automation.freshness import expected_latest, is_late

@@ -13,7 +13,7 @@ import warnings
 
 import duckdb
 import pytest
-from conftest import run_cli, uec_sample
+from tests.conftest import run_cli, uec_sample
 from dagster import SkipReason, build_sensor_context, instance_for_test
 
 from dagster_project.definitions import build_definitions

@@ -13,10 +13,10 @@ import json
 import warnings
 
 import pytest
-from conftest import uec_sample
+from tests.conftest import uec_sample
 from dagster import build_sensor_context, instance_for_test
-from loopback import Publisher
-from vintages import edited_vintage
+from tests.support.loopback import Publisher
+from tests.support.vintages import edited_vintage
 
 from dagster_project.automation.changes import ChangeFeed, ChangeFeedPoller
 from dagster_project.automation.pollers import Http, links

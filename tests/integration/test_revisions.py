@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import run_cli, uec_sample
-from vintages import edited_vintage
+from tests.conftest import run_cli, uec_sample
+from tests.support.vintages import edited_vintage
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ in the API's own paths and paging shape, with faults that can be switched on per
     GET /public/v1/locations?page=N&perPage=P&localAuthority=Oldham    paged list, as locations.json
     GET /public/v1/locations/{locationId}                              the document, bytes unchanged
     GET /public/v1/providers[...], /providers/{providerId}             the same for providers
-    GET /public/v1/changes/location?startTimestamp=...&endTimestamp=... ids set by the test
+    GET /public/v1/changes/location|provider?startTimestamp=...&endTimestamp=... ids set by the test
 
 The list pages are cut from the real `locations.json` (whose single page says `perPage: 1000`) into
 pages of whatever `perPage` the client asks for, with the real file's paging fields
@@ -46,7 +46,8 @@ class CqcLoopbackApi:
         for entity, singular in (("locations", "location"), ("providers", "provider")):
             for path in (self.folder / f"{singular}_details").glob("*.json"):
                 self.documents[(entity, path.stem.split("_", 1)[1])] = path.read_bytes()
-        self.changes: list[str] = []
+        self.changes: list[str] = []  # /changes/location
+        self.provider_changes: list[str] = []  # /changes/provider
         self.faults: dict[str, list[Fault]] = defaultdict(list)  # path -> answers served first, in order
         self.log: list[tuple[str, int, dict]] = []  # (path with query, status, request headers)
         self._server: ThreadingHTTPServer | None = None
@@ -114,8 +115,9 @@ class CqcLoopbackApi:
         parts = path.strip("/").split("/")
         if len(parts) == 1 and parts[0] in self.lists:
             return 200, self._page(parts[0], self.lists[parts[0]], query), {}
-        if len(parts) == 2 and parts[0] == "changes" and parts[1] == "location":
-            return 200, self._page("changes/location", self.changes, query, items_key="changes"), {}
+        if len(parts) == 2 and parts[0] == "changes" and parts[1] in ("location", "provider"):
+            changed = self.changes if parts[1] == "location" else self.provider_changes
+            return 200, self._page(f"changes/{parts[1]}", changed, query, items_key="changes"), {}
         if len(parts) == 2 and (parts[0], parts[1]) in self.documents:
             return 200, self.documents[(parts[0], parts[1])], {}
         return 404, json.dumps({"message": f"{path} not found"}).encode(), {}

@@ -206,6 +206,17 @@ def _timestamp(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def client_for(settings) -> CqcApiClient:
+    """A client configured from settings: base URL (overridable), key, HTTP timeouts and retries."""
+    from dagster_project.sources.ratings import CQC_API_BASE_URL, CQC_API_KEY_HEADER, CQC_API_SOURCE
+
+    return CqcApiClient(
+        settings.source_url(CQC_API_SOURCE, CQC_API_BASE_URL), api_key=settings.cqc_api_key,
+        key_header=CQC_API_KEY_HEADER, timeout_s=settings.http_timeout_s, retries=settings.http_retries,
+        backoff_s=settings.http_backoff_s,
+    )
+
+
 def capture_to_landing(settings, *, previous: Path | None = None, changed_since: dt.datetime | None = None, now=None):
     """Capture the API as the settings say (base URL, key, local authority/region) and land it.
 
@@ -217,16 +228,10 @@ def capture_to_landing(settings, *, previous: Path | None = None, changed_since:
     from dagster_project.ingest.intake import intake_folder
     from dagster_project.ingest.landing import LandingStore
     from dagster_project.sources import SOURCES
-    from dagster_project.sources.ratings import CQC_API_BASE_URL, CQC_API_KEY_HEADER, CQC_API_SOURCE
-
-    base_url = settings.source_url(CQC_API_SOURCE, CQC_API_BASE_URL)
     store = LandingStore(settings.landing_dir, settings.quarantine_dir)
     with tempfile.TemporaryDirectory(prefix="cqc-capture-") as work:
         folder = Path(work) / "capture"
-        with CqcApiClient(
-            base_url, api_key=settings.cqc_api_key, key_header=CQC_API_KEY_HEADER, timeout_s=settings.http_timeout_s,
-            retries=settings.http_retries, backoff_s=settings.http_backoff_s,
-        ) as client:
+        with client_for(settings) as client:
             record = client.capture(
                 folder, local_authority=settings.cqc_local_authority, region=settings.cqc_region,
                 previous=previous, changed_since=changed_since, now=now,
