@@ -60,9 +60,8 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
     store = store_for(settings)
     results = []
     for spec in SOURCES.values():
-        if not spec.sample_glob:
-            continue
-        for path in sorted(samples_dir.glob(spec.sample_glob)):
+        paths = sorted({path for pattern in spec.sample_globs for path in samples_dir.glob(pattern)})
+        for path in paths:
             results.append(intake(path, store, SOURCES.values(), spec=spec))
     return results
 
