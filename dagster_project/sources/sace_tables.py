@@ -62,11 +62,11 @@ class Measure:
 # ASCOF measures the survey feeds, then the survey answers CQC's State of Care quotes. Codes of the
 # answers are this warehouse's stable names: the questionnaire renumbers questions between waves.
 MEASURES = (
-    Measure("1D", "Carer-reported quality of life score", ("1D", "ASCOF 1D"), 0, 12),
+    Measure("1D", "Carer-reported quality of life", ("1D", "ASCOF 1D"), 0, 12),
     Measure("1I2", "Carers who have as much social contact as they would like", ("1I2", "ASCOF 1I2", "1I(2)")),
     Measure("3B", "Carers who are extremely or very satisfied with support or services", ("3B", "ASCOF 3B")),
     Measure("3C", "Carers who feel included or consulted in discussions about the person they care for", ("3C", "ASCOF 3C")),
-    Measure("3D2", "Carers who find it easy to find information about support", ("3D2", "ASCOF 3D2", "3D(2)")),
+    Measure("3D2", "Proportion of carers who find it easy to find information about support", ("3D2", "ASCOF 3D2", "3D(2)")),
     Measure(
         "control_over_daily_life",
         "Carers who have as much control over their daily life as they want",
@@ -111,6 +111,7 @@ COLUMNS = (
     Column("la_name", "text"),
     Column("region_name", "text", required=False, description="ONS region as the table prints it, where it does"),
     Column("measure_code", "text", description="ASCOF code (1D, 1I2, 3B, 3C, 3D2) or the warehouse's name for a survey answer"),
+    Column("measure_name", "text", description="What the measure is, in words (one name per code)"),
     Column("measure_label", "text", description="The column header as published"),
     Column("value", "number", required=False, description="Score (1D, out of 12) or percentage of carers; NULL where the publisher shows a symbol"),
     Column("value_status", "text", description="reported, suppressed ([c], c) or not_available ([x], :, blank)"),
@@ -226,6 +227,7 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
                         "_row_number": row_number,
                         "_period": year,
                         "measure_code": measure.code,
+                        "measure_name": measure.name,
                         "measure_label": to_text(header_cells[i]).strip(),
                         "value": value,
                         "value_status": status,
