@@ -100,6 +100,7 @@ MEASURES = (
 )
 MEASURE_BY_CODE = {m.code: m for m in MEASURES}
 
+ONS_CODE = re.compile(r"[EWSN]\d{8}")
 CODE_SPELLINGS = ("ONS code", "ONS area code", "Council code", "CASSR code", "LA code", "Local authority code")
 NAME_SPELLINGS = ("Council", "Council name", "CASSR", "CASSR name", "Local authority", "Local authority name", "Area name")
 REGION_SPELLINGS = ("Region", "Region name", "ONS region")
@@ -206,12 +207,10 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
         for row_number, cells in rows[header.row_index + 1 :]:
             code = to_text(cells[header.code]).strip() if header.code < len(cells) and cells[header.code] is not None else ""
             name = to_text(cells[header.name]).strip() if header.name < len(cells) and cells[header.name] is not None else ""
-            if not code and not name:
-                continue
+            no_values = all(cells[i] is None for i in header.measures if i < len(cells))
+            if no_values and not ONS_CODE.fullmatch(code.upper()):
+                continue  # blank rows, and notes or source lines below the table
             if not code:
-                # A footnote or source line below the table: text in the name column, nothing else.
-                if all(cells[i] is None for i in header.measures if i < len(cells)):
-                    continue
                 raise IngestError("row has values but no council code", file=path, row=row_number, column="la_code", reason="bad_value")
             region = None
             if header.region is not None and header.region < len(cells) and cells[header.region] is not None:

@@ -232,6 +232,10 @@ class Gate:
             for r in validation.results:
                 config = r.expectation_config
                 kwargs = dict(config.kwargs)
+                # GX 1.x moves `description` out of kwargs onto the configuration; put it back so
+                # an unexpected-rows failure says what was promised, not "(as named)".
+                if getattr(config, "description", None) and "description" not in kwargs:
+                    kwargs["description"] = config.description
                 exception = _exception(r.exception_info)
                 outcomes.append(
                     ExpectationOutcome(
