@@ -106,3 +106,38 @@ def empty(table: str) -> Damage:
 
 def between_key(column: str) -> str:
     return expectation_key("expect_column_values_to_be_between", column, None)
+
+
+class Warehouse:
+    """A warehouse home driven without Dagster: files go through intake, landing, the loader and
+    the gate exactly as `nhs-warehouse build` sends them, and the DuckDB file can be inspected."""
+
+    def __init__(self, home: Path) -> None:
+        from dagster_project.ingest.landing import LandingStore
+
+        self.home = Path(home)
+        self.store = LandingStore(self.home / "landing", self.home / "quarantine")
+        self.gate = Gate(self.home / "validation")
+        self.db = self.home / "warehouse.duckdb"
+
+    def take(self, spec: SourceSpec, path: Path):
+        """Intake one file, then load every period it covers; returns (intake result, outcomes)."""
+        from dagster_project.ingest.intake import intake
+        from dagster_project.ingest.partitions import PartitionLoader
+        from dagster_project.sources import SOURCES
+        from dagster_project.warehouse import open_warehouse
+
+        taken = intake(Path(path), self.store, SOURCES.values(), spec=spec)
+        outcomes = []
+        if taken.ok:
+            loader = PartitionLoader(spec, self.store, self.gate, self.home / "pending")
+            with open_warehouse(self.db) as con:
+                outcomes = [loader.load(con, period) for period in taken.periods]
+        return taken, outcomes
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        con = duckdb.connect(str(self.db), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()

@@ -125,6 +125,29 @@ def _exception(info: dict | None) -> str | None:
     return None
 
 
+def _unexpected_sample(staged: StagedLoad, query: Any, limit: int = 3) -> str:
+    """A few of the rows an unexpected-rows query found, so a failure names them (e.g. the council
+    code that does not exist). GX's SUMMARY results carry only the count, and COMPLETE results
+    would carry every unexpected value of every expectation."""
+    if not isinstance(query, str):
+        return ""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(staged.pending_db), read_only=True)
+        try:
+            sql = query.format(batch=staged.pending_table(""))
+            cursor = con.execute(f"select * from ({sql}) limit {limit}")
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        finally:
+            con.close()
+    except Exception as exc:  # the sample is a courtesy; the verdict stands without it
+        log.debug("could not sample unexpected rows: %s", exc)
+        return ""
+    return f" row(s), e.g. {_short(rows, 400)}" if rows else ""
+
+
 def _expected(kwargs: dict) -> str:
     shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "description", "result_format")}
     if "description" in kwargs:
@@ -237,12 +260,15 @@ class Gate:
                 if getattr(config, "description", None) and "description" not in kwargs:
                     kwargs["description"] = config.description
                 exception = _exception(r.exception_info)
+                observed = f"error: {_short(exception)}" if exception else _observed(r.result or {})
+                if not r.success and not exception and config.type == "unexpected_rows_expectation":
+                    observed += _unexpected_sample(staged, kwargs.get("unexpected_rows_query"))
                 outcomes.append(
                     ExpectationOutcome(
                         expectation=config.type,
                         column=kwargs.get("column"),
                         success=bool(r.success),
-                        observed=f"error: {_short(exception)}" if exception else _observed(r.result or {}),
+                        observed=observed,
                         expected=_expected(kwargs),
                         promise=(config.meta or {}).get("promise", ""),
                     )
