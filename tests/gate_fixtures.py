@@ -141,3 +141,30 @@ class Warehouse:
             return con.execute(sql, params or []).fetchall()
         finally:
             con.close()
+
+
+def run_dbt_tests(warehouse_db: Path, work: Path, select: list[str]) -> dict[str, str]:
+    """Run the named dbt tests against a copy of a built warehouse file: test name -> status.
+
+    dbt writes to a target folder of its own under `work`, so the project's manifest (which
+    Dagster reads) is untouched."""
+    import shutil
+    import subprocess
+    import sys
+
+    from dagster_project.settings import DBT_PROJECT_DIR
+
+    db = Path(work) / "warehouse.duckdb"
+    if not db.exists():
+        shutil.copyfile(warehouse_db, db)
+    dbt = Path(sys.executable).parent / "dbt"
+    target = Path(work) / "dbt-target"
+    result = subprocess.run(
+        [str(dbt), "test", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(target), "--select", *select],
+        capture_output=True, text=True, env={**__import__("os").environ, "NHS_WAREHOUSE_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    statuses = {r["unique_id"].split(".")[2]: r["status"] for r in results}
+    assert statuses, result.stdout + result.stderr
+    return statuses
