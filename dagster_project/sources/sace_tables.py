@@ -204,6 +204,10 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
                 file=path, row=rows[header.row_index][0], reason="bad_period",
             )
         header_cells = rows[header.row_index][1]
+        known = {header.code, header.name, header.region, *header.measures}
+        for i, cell in enumerate(header_cells):
+            if i not in known and cell is not None and to_text(cell).strip():
+                warnings.append(f"{path.name}: table {sheet!r} column {to_text(cell).strip()!r} is not a measure this parser knows; ignored")
         for row_number, cells in rows[header.row_index + 1 :]:
             code = to_text(cells[header.code]).strip() if header.code < len(cells) and cells[header.code] is not None else ""
             name = to_text(cells[header.name]).strip() if header.name < len(cells) and cells[header.name] is not None else ""

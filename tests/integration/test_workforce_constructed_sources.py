@@ -1,10 +1,12 @@
 """The publications with no real file bundled, end to end through the CLI: files CONSTRUCTED in the
 published layouts (Survey of Adult Carers tables, NHS Vacancy Statistics, NHS Staff Survey 2022 and
-2023) are dropped in with `nhs-warehouse ingest`, recognised by content, loaded through their
-gates and modelled by `nhs-warehouse build`. The staff survey's renumbered question (q23d in 2022,
-q25d in 2023) arrives in staging as one measure."""
+2023) are dropped into a copy of the built warehouse with `nhs-warehouse ingest`, recognised by
+content, loaded through their gates and modelled by `nhs-warehouse build`, whose every check still
+passes. The staff survey's renumbered question (q23d in 2022, q25d in 2023) arrives in staging as
+one measure. The survey table is titled 2023-24, a year the bundled Oflog file does not cover, so
+its made-up values do not mix with the real 2021-22 councils the published medians come from."""
 
-import json
+import shutil
 
 import duckdb
 import pytest
@@ -16,18 +18,19 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
+def home(tmp_path_factory, built_home):
     folder = tmp_path_factory.mktemp("constructed")
     home = folder / "home"
+    shutil.copytree(built_home, home)
     files = [
-        sace_workbook(folder / "constructed-sace-2021-22.xlsx"),
+        sace_workbook(folder / "constructed-sace-2023-24.xlsx", title="Survey of Adult Carers in England, 2023-24: measures by council"),
         vacancies_csv(folder / "constructed-vacancies-2022-23-q1.csv"),
         staff_survey_workbook(folder / "constructed-nss-2022.xlsx", 2022, ["q23a", "q23b", "q23c", "q23d", "q20a"]),
         staff_survey_workbook(folder / "constructed-nss-2023.xlsx", 2023, ["q25a", "q25b", "q25c", "q25d"]),
     ]
     ingested = run_cli("ingest", *map(str, files), home=home)
     assert ingested.returncode == 0, ingested.stdout + ingested.stderr
-    built = run_cli("build", "--no-samples", home=home)
+    built = run_cli("build", home=home)
     assert built.returncode == 0, built.stdout + built.stderr
     return home
 
@@ -61,7 +64,7 @@ def test_survey_of_adult_carers_rows_reach_the_carers_fact_with_their_status(hom
     rows = warehouse(
         home,
         "select la_code, measure_code, value, value_status, source_key from marts.fct_carers_council_year "
-        "where financial_year = '2021-22' and la_code in ('E06000001', 'E06000002') and measure_code in ('1D', '3C') order by 1, 2",
+        "where financial_year = '2023-24' and la_code in ('E06000001', 'E06000002') and measure_code in ('1D', '3C') order by 1, 2",
     )
     assert rows == [
         ("E06000001", "1D", 7.9, "reported", "sace_council_tables"),
@@ -77,12 +80,22 @@ def test_vacancies_are_staged_by_region_and_staff_group(home):
 
 
 def test_every_constructed_file_was_loaded(home):
-    status = json.loads(run_cli("query", "select 1 as ok", "--format", "json", home=home, check=True).stdout)
-    assert status == [{"ok": 1}]
-    loaded = warehouse(home, "select source_key, period from meta.partition_loads where is_current order by 1, 2")
+    loaded = warehouse(
+        home,
+        "select source_key, period from meta.partition_loads where is_current "
+        "and source_key in ('nhs_staff_survey', 'nhs_vacancies', 'sace_council_tables') order by 1, 2",
+    )
     assert loaded == [
         ("nhs_staff_survey", "2022-23"),
         ("nhs_staff_survey", "2023-24"),
         ("nhs_vacancies", "2022-06-01"),
-        ("sace_council_tables", "2021-22"),
+        ("sace_council_tables", "2023-24"),
     ]
+
+
+def test_the_real_medians_still_reproduce_beside_the_constructed_survey(home):
+    assert warehouse(
+        home,
+        "select median_value, councils_with_value from marts.mart_carers_region_year "
+        "where is_england and financial_year = '2021-22' and measure_code = '1D'",
+    ) == [(7.2, 149)]
