@@ -131,6 +131,7 @@ class PartitionLoader:
         if landed.sha256 in self._checked:
             return self._checked[landed.sha256]
         checks: dict[str, tuple[GateOutcome | None, dict | None]] = {}
+        staged_rows: dict[str, int] = {}
         for period in parsed.periods:
             try:
                 staged = self._stage(landed, parsed, period)
@@ -138,7 +139,8 @@ class PartitionLoader:
                 exc.with_file(landed.original_name)
                 checks[period] = (None, exc.as_record() | {"file": landed.original_name})
                 continue
-            gate_result = self.gate.validate(staged, self.spec.suite_path, previous_partition_rows(con, self.spec.key, period))
+            gate_result = self.gate.validate(staged, self.spec.suite_path, self._previous_rows(con, period, staged_rows))
+            staged_rows[period] = staged.row_counts.get("", 0)
             record_validation(con, staged, gate_result)
             error = None
             if not gate_result.success:
@@ -152,6 +154,18 @@ class PartitionLoader:
             checks[period] = (gate_result, error)
         self._checked = {landed.sha256: checks}
         return checks
+
+    def _previous_rows(self, con: duckdb.DuckDBPyConnection, period: str, staged_rows: dict[str, int]) -> int | None:
+        """Rows of the nearest earlier partition: loaded already, or earlier in the same file."""
+        loaded = con.execute(
+            "select period, row_count from meta.partition_loads where source_key = ? and is_current and period < ? "
+            "order by period desc limit 1",
+            [self.spec.key, period],
+        ).fetchone()
+        in_file = max((p for p in staged_rows if p < period), default=None)
+        if in_file is not None and (loaded is None or in_file > loaded[0]):
+            return staged_rows[in_file]
+        return loaded[1] if loaded else None
 
     def load(self, con: duckdb.DuckDBPyConnection, period: str) -> PartitionOutcome:
         spec = self.spec

@@ -51,3 +51,19 @@ def test_a_suppression_symbol_in_days_lost_never_lands(tmp_path):
     assert taken.error["row"] == 2 and taken.error["column"] == "fte_days_lost"
     assert "'*' is not a number" in taken.message
     assert warehouse.store.quarantined("nhs_sickness_absence_monthly")[0]["original_name"] == path.name
+
+
+def test_a_file_of_two_months_is_checked_month_against_month_before_either_loads(tmp_path):
+    # Constructed from two real months: April whole, May with a third of its organisations. The
+    # row-count band compares May with April from the same file, and neither month loads.
+    may = SAMPLES_DIR / "workforce" / "sickness_absence_monthly" / "nhs_sickness_absence_2024-05.csv"
+    april_lines = APRIL_2024.read_text().splitlines(keepends=True)
+    may_lines = may.read_text().splitlines(keepends=True)[1:]
+    path = tmp_path / "two-months.csv"
+    path.write_text("".join(april_lines + may_lines[::3]))
+    warehouse = Warehouse(tmp_path / "home")
+    taken, outcomes = warehouse.take(SICKNESS, path)
+    assert taken.periods == ("2024-04-01", "2024-05-01")
+    assert [o.status for o in outcomes] == ["quarantined", "no_file"]
+    assert "failed for 2024-05-01, so none is loaded" in outcomes[0].message
+    assert "expect_table_row_count_to_be_between" in outcomes[0].message
