@@ -22,7 +22,7 @@ import pandas as pd
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.periods import month_start
 from dagster_project.ingest.spec import Column, SourceSpec
-from dagster_project.ingest.tabular import PANDAS_DTYPES, ParsedFile, looks_like, parse_tabular
+from dagster_project.ingest.tabular import HEADER_SCAN_ROWS, PANDAS_DTYPES, ParsedFile, find_header, parse_tabular, read_rows
 
 ALL_STAFF_GROUPS = "all staff groups"
 
@@ -91,20 +91,38 @@ WORKFORCE_STATISTICS_CORE1 = _layout(
 LAYOUTS = {"nationality_data_sheet": NATIONALITY_DATA_SHEET, "workforce_statistics_core1": WORKFORCE_STATISTICS_CORE1}
 
 
+def _has_header(path: Path, layout: SourceSpec) -> bool:
+    """The layout's full header (every required column) is among the file's first rows."""
+    try:
+        rows = []
+        for row in read_rows(path, layout, []):
+            rows.append(row)
+            if len(rows) >= HEADER_SCAN_ROWS:
+                break
+        find_header(rows, layout, path)
+        return True
+    except IngestError:
+        return False
+
+
 def _which(path: Path) -> tuple[str, SourceSpec] | None:
+    path = Path(path)
+    suffix = path.suffix.lower()
     for name, layout in LAYOUTS.items():
-        if layout.format == "xlsx" and Path(path).suffix.lower() != ".xlsx":
+        if layout.format == "csv" and suffix not in (".csv", ".txt"):
             continue
         if layout.format == "xlsx":
-            # A workbook without a `Data` sheet is not this layout (looks_like would raise on the sheet).
+            if suffix != ".xlsx":
+                continue
+            # A workbook without a `Data` sheet is not this layout (reading it would fail on the sheet).
             from python_calamine import CalamineWorkbook
 
             try:
                 if "data" not in {s.casefold() for s in CalamineWorkbook.from_path(str(path)).sheet_names}:
                     continue
-            except Exception:
+            except Exception:  # calamine raises its own types for corrupt workbooks
                 continue
-        if looks_like(Path(path), layout):
+        if _has_header(path, layout):
             return name, layout
     return None
 

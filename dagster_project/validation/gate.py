@@ -74,7 +74,7 @@ def _fill_placeholders(suite: dict) -> dict:
         query = kwargs.get("unexpected_rows_query")
         if isinstance(query, str):
             for placeholder, value in placeholders.items():
-                query = query.replace(placeholder, value.replace("{", "{{").replace("}", "}}"))
+                query = query.replace(placeholder, value)
             kwargs["unexpected_rows_query"] = query
     return suite
 
@@ -125,34 +125,24 @@ def _exception(info: dict | None) -> str | None:
     return None
 
 
-def _unexpected_sample(staged: StagedLoad, query: Any, limit: int = 3) -> str:
-    """A few of the rows an unexpected-rows query found, so a failure names them (e.g. the council
-    code that does not exist). GX's SUMMARY results carry only the count, and COMPLETE results
-    would carry every unexpected value of every expectation."""
-    if not isinstance(query, str):
-        return ""
+def _expected(kwargs: dict, description: str | None) -> str:
+    if description:
+        return description
+    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "result_format")}
+    return _short(shown) if shown else "(as named)"
+
+
+def sample_unexpected_rows(pending_db: Path, table: str, query: str, limit: int = 5) -> list[dict]:
+    """Re-run a failed unexpected-rows query to show which rows broke it (GX's SUMMARY omits them)."""
     import duckdb
 
+    con = duckdb.connect(str(pending_db), read_only=True)
     try:
-        con = duckdb.connect(str(staged.pending_db), read_only=True)
-        try:
-            sql = query.format(batch=staged.pending_table(""))
-            cursor = con.execute(f"select * from ({sql}) limit {limit}")
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
-        finally:
-            con.close()
-    except Exception as exc:  # the sample is a courtesy; the verdict stands without it
-        log.debug("could not sample unexpected rows: %s", exc)
-        return ""
-    return f" row(s), e.g. {_short(rows, 400)}" if rows else ""
-
-
-def _expected(kwargs: dict) -> str:
-    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "description", "result_format")}
-    if "description" in kwargs:
-        return kwargs["description"]
-    return _short(shown) if shown else "(as named)"
+        cursor = con.execute(f"select * from ({query.replace('{batch}', table)}) limit {int(limit)}")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
 
 
 class Gate:
@@ -173,6 +163,10 @@ class Gate:
 
             self.validation_dir.mkdir(parents=True, exist_ok=True)
             self._context = gx.get_context(mode="file", project_root_dir=str(self.validation_dir))
+            # tqdm bars per metric would flood run logs (51 months x 45 expectations).
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         return self._context
 
     @property
@@ -187,9 +181,12 @@ class Gate:
     def _suite(self, suite_json: dict):
         import great_expectations as gx
 
-        suite = gx.ExpectationSuite(
-            name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})
-        )
+        try:
+            suite = gx.ExpectationSuite(
+                name=suite_json["name"], expectations=suite_json["expectations"], meta=suite_json.get("meta", {})
+            )
+        except Exception as exc:  # GX raises pydantic errors for bad kwargs
+            raise ValueError(f"suite {suite_json['name']}: an expectation is invalid for GX: {exc}") from exc
         # GX drops an invalid expectation with only a log line; a gate must not silently shrink.
         if len(suite.expectations) != len(suite_json["expectations"]):
             raise ValueError(
@@ -237,13 +234,20 @@ class Gate:
         suite_json = load_suite_json(suite_path)
         min_rows, max_rows = row_count_bounds(suite_json, previous_rows)
         parameters = {"partition_periods": [staged.period], "partition": staged.period, "min_rows": min_rows, "max_rows": max_rows}
-        checkpoint, datasource = self._checkpoint(staged, suite_json)
+        from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
+
         name = staged.spec.key
+        run_id = gx.RunIdentifier(run_name=f"{name} {staged.period} {staged.landed.sha256[:12]}")
+        checkpoint, datasource = self._checkpoint(staged, suite_json)
         try:
-            run = checkpoint.run(
-                expectation_parameters=parameters,
-                run_id=gx.RunIdentifier(run_name=f"{name} {staged.period} {staged.landed.sha256[:12]}"),
-            )
+            try:
+                run = checkpoint.run(expectation_parameters=parameters, run_id=run_id)
+            except ResourceFreshnessAggregateError:
+                # Another process (a CLI build beside the daemon) re-saved the suite in the shared
+                # GX project since we cached it: register again from the suite file and retry once.
+                self._checkpoints.pop(name, None)
+                checkpoint, datasource = self._checkpoint(staged, suite_json)
+                run = checkpoint.run(expectation_parameters=parameters, run_id=run_id)
         finally:
             # GX keeps SQLAlchemy engines open on the file; release them so the next writer can lock it.
             try:
@@ -255,21 +259,18 @@ class Gate:
             for r in validation.results:
                 config = r.expectation_config
                 kwargs = dict(config.kwargs)
-                # GX 1.x moves `description` out of kwargs onto the configuration; put it back so
-                # an unexpected-rows failure says what was promised, not "(as named)".
-                if getattr(config, "description", None) and "description" not in kwargs:
-                    kwargs["description"] = config.description
                 exception = _exception(r.exception_info)
                 observed = f"error: {_short(exception)}" if exception else _observed(r.result or {})
-                if not r.success and not exception and config.type == "unexpected_rows_expectation":
-                    observed += _unexpected_sample(staged, kwargs.get("unexpected_rows_query"))
+                if not r.success and not exception and "unexpected_rows_query" in kwargs:
+                    rows = sample_unexpected_rows(staged.pending_db, staged.pending_table(""), kwargs["unexpected_rows_query"])
+                    observed = _short(f"{observed} unexpected rows, e.g. {rows}")
                 outcomes.append(
                     ExpectationOutcome(
                         expectation=config.type,
                         column=kwargs.get("column"),
                         success=bool(r.success),
                         observed=observed,
-                        expected=_expected(kwargs),
+                        expected=_expected(kwargs, getattr(config, "description", None)),
                         promise=(config.meta or {}).get("promise", ""),
                     )
                 )

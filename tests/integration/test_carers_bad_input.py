@@ -3,7 +3,7 @@ a message that says so and the year's last good data stays; a suppression symbol
 
 import pytest
 
-from gate_fixtures import Warehouse
+from tests.support.gate_fixtures import Warehouse
 from dagster_project.settings import SAMPLES_DIR
 from dagster_project.sources.carers import ASCOF_COUNCIL_MEASURES as SPEC
 

@@ -4,8 +4,8 @@ table CONSTRUCTED in the survey's published layout (no real file is bundled)."""
 
 import pytest
 
-from constructed_files import sace_workbook
-from gate_fixtures import (
+from tests.support.constructed_files import sace_workbook
+from tests.support.gate_fixtures import (
     Damage, StagedGate, between_key, described, drop_column, duplicate_row, empty, failed_keys, first_row, null,
     suite_keys, wrong_partition,
 )

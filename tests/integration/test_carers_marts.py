@@ -7,8 +7,8 @@ import shutil
 import duckdb
 import pytest
 
-from conftest import run_cli
-from gate_fixtures import run_dbt_tests
+from tests.conftest import run_cli
+from tests.support.gate_fixtures import run_dbt_tests
 
 pytestmark = pytest.mark.slow
 

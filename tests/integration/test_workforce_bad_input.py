@@ -4,7 +4,7 @@ publisher always writes a number is rejected before landing, naming the row and 
 
 import pytest
 
-from gate_fixtures import Warehouse
+from tests.support.gate_fixtures import Warehouse
 from dagster_project.settings import SAMPLES_DIR
 from dagster_project.sources.workforce import NHS_SICKNESS_ABSENCE_MONTHLY as SICKNESS, NHS_STAFF_FTE as FTE
 

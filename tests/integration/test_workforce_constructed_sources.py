@@ -11,8 +11,8 @@ import shutil
 import duckdb
 import pytest
 
-from conftest import run_cli
-from constructed_files import sace_workbook, staff_survey_workbook, vacancies_csv
+from tests.conftest import run_cli
+from tests.support.constructed_files import sace_workbook, staff_survey_workbook, vacancies_csv
 
 pytestmark = pytest.mark.slow
 

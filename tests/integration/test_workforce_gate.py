@@ -4,8 +4,8 @@ samples; vacancies and staff survey cases damage files CONSTRUCTED in the publis
 
 import pytest
 
-from constructed_files import staff_survey_workbook, vacancies_csv
-from gate_fixtures import (
+from tests.support.constructed_files import staff_survey_workbook, vacancies_csv
+from tests.support.gate_fixtures import (
     Damage, StagedGate, between_key, described, drop_column, duplicate_row, empty, failed_keys, first_row, null,
     suite_keys, wrong_partition,
 )

@@ -10,8 +10,8 @@ from collections import defaultdict
 import duckdb
 import pytest
 
-from conftest import run_cli
-from gate_fixtures import run_dbt_tests
+from tests.conftest import run_cli
+from tests.support.gate_fixtures import run_dbt_tests
 from dagster_project.settings import SAMPLES_DIR
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ publisher's symbols [c] (suppressed), [x] (not available) and, in older tables, 
 import pandas as pd
 import pytest
 
-from constructed_files import SACE_HEADER, SACE_ROWS, sace_workbook
+from tests.support.constructed_files import SACE_HEADER, SACE_ROWS, sace_workbook
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.intake import detect_source
 from dagster_project.sources import SOURCES
@@ -91,7 +91,7 @@ def test_a_table_without_a_year_in_its_title_is_rejected(tmp_path):
 
 
 def test_a_measure_column_the_parser_does_not_know_is_named_in_a_warning(tmp_path):
-    from constructed_files import write_xlsx
+    from tests.support.constructed_files import write_xlsx
 
     path = write_xlsx(tmp_path / "new-measure.xlsx", {"Table 1": [
         ["Survey of Adult Carers in England, 2023-24"],

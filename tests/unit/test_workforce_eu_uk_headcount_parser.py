@@ -3,7 +3,7 @@ rows, a two-row merged header, region rows among organisations, '-' for zero."""
 
 import pytest
 
-from constructed_files import write_xlsx
+from tests.support.constructed_files import write_xlsx
 from dagster_project.ingest.errors import IngestError
 from dagster_project.settings import SAMPLES_DIR
 from dagster_project.sources.workforce import NHS_STAFF_EU_UK_HEADCOUNT as SPEC

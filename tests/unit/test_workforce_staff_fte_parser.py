@@ -3,7 +3,7 @@ sheet (read with python-calamine) and the NHS Workforce Statistics Core 1 CSV.""
 
 import pytest
 
-from constructed_files import write_xlsx
+from tests.support.constructed_files import write_xlsx
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.intake import detect_source
 from dagster_project.settings import SAMPLES_DIR

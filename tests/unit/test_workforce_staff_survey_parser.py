@@ -2,12 +2,12 @@
 published layout (no real file is bundled): survey year in the title, one column per question
 number as that year's questionnaire prints it, '*' where fewer than 11 staff responded. The
 question numbers are kept as published; the staff_survey_questions seed maps q23d (2022) and q25d
-(2023) to one measure in staging (tests/integration/test_workforce_staff_survey_mapping.py)."""
+(2023) to one measure in staging (tests/integration/test_workforce_constructed_sources.py)."""
 
 import pandas as pd
 import pytest
 
-from constructed_files import staff_survey_workbook
+from tests.support.constructed_files import staff_survey_workbook
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.intake import detect_source
 from dagster_project.sources import SOURCES

@@ -4,7 +4,7 @@ vacancy FTE, planned workforce FTE and rate, with England rows."""
 
 import pytest
 
-from constructed_files import vacancies_csv, vacancies_rows
+from tests.support.constructed_files import vacancies_csv, vacancies_rows
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.intake import detect_source
 from dagster_project.sources import SOURCES
