@@ -62,9 +62,8 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
     store = store_for(settings)
     results = []
     for spec in SOURCES.values():
-        if not spec.sample_glob:
-            continue
-        for path in sorted(samples_dir.glob(spec.sample_glob)):
+        paths = sorted({path for pattern in spec.sample_globs for path in samples_dir.glob(pattern)})
+        for path in paths:
             # A folder is a capture (e.g. the CQC API's documents): the spec packs its own part of it.
             if path.is_dir():
                 results.extend(intake_folder(path, store, SOURCES.values(), spec=spec))

@@ -17,8 +17,11 @@ from typing import Any, Mapping
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project.ingest.load import ensure_raw_tables
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.sources import SOURCES
+from dagster_project.warehouse import open_warehouse
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -80,6 +83,9 @@ ensure_manifest()
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # dbt runs as a subprocess; the profile reads the warehouse file's path from the environment.
     os.environ["NHS_WAREHOUSE_DB"] = str(warehouse.settings.warehouse_db)
+    # Sources with nothing loaded yet read as empty tables rather than failing every model after them.
+    with open_warehouse(warehouse.settings.warehouse_db) as con:
+        ensure_raw_tables(con, SOURCES.values())
     args = ["build"]
     if _partially_built(context):
         # Until every model has been built once (a fresh home filled by automation, one subset at a

@@ -89,8 +89,9 @@ class SourceSpec:
     is_total_row: Callable[[dict[str, str]], bool] | None = None
     missing_markers: frozenset[str] = DEFAULT_MISSING_MARKERS
     sheet: str | None = None
-    # Where the bundled real samples are, relative to data/samples/.
-    sample_glob: str | None = None
+    # Where the bundled real samples are, relative to data/samples/: one glob, or several when a
+    # publication's samples come in more than one layout or folder.
+    sample_glob: str | tuple[str, ...] | None = None
     # Where the publisher puts it (a template with {period} or an index page), if fetched over HTTP.
     url_template: str | None = None
     index_url: str | None = None
@@ -120,6 +121,12 @@ class SourceSpec:
     @property
     def raw_table(self) -> str:
         return f"raw.{self.key}"
+
+    @property
+    def sample_globs(self) -> tuple[str, ...]:
+        if self.sample_glob is None:
+            return ()
+        return (self.sample_glob,) if isinstance(self.sample_glob, str) else tuple(self.sample_glob)
 
     @property
     def totals_table(self) -> str:

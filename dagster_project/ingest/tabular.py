@@ -240,6 +240,36 @@ def read_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]
         yield index, [None if c == "" else c for c in cells]
 
 
+def read_all_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+    """(sheet name, rows) for every sheet of a workbook, or [(file stem, rows)] for a CSV.
+
+    For publications that spread one table over several sheets or put tables on sheets whose
+    names change between releases; rows are (row number as the file shows it, cells).
+    """
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise IngestError("file is empty (0 bytes)", file=path, reason="empty")
+    if path.suffix.lower() in (".csv", ".txt"):
+        text = decode_text(path, path.read_bytes(), [])
+        if _looks_like_html(text):
+            raise IngestError("file is an HTML page, not a CSV extract", file=path, reason="html_not_data")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            return [(path.stem, [(reader.line_num, cells) for cells in reader])]
+        except csv.Error as exc:
+            raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for encrypted/corrupt workbooks
+        raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
+    return [
+        (name, [(i, [None if c == "" else c for c in cells]) for i, cells in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)])
+        for name in workbook.sheet_names
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Header and mapping
 

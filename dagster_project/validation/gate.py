@@ -58,6 +58,27 @@ class GateResult:
         )
 
 
+# Placeholders a suite's SQL may use besides GX's own `{batch}`, filled in before GX sees the
+# query. `{reference_dir}` lets a suite check codes against a reference list kept once as a dbt seed
+# (e.g. `read_csv('{reference_dir}/ons_local_authorities.csv')`), instead of copying the list.
+def query_placeholders() -> dict[str, str]:
+    from dagster_project.settings import REFERENCE_DIR
+
+    return {"{reference_dir}": REFERENCE_DIR.as_posix()}
+
+
+def _fill_placeholders(suite: dict) -> dict:
+    placeholders = query_placeholders()
+    for expectation in suite["expectations"]:
+        kwargs = expectation.get("kwargs", {})
+        query = kwargs.get("unexpected_rows_query")
+        if isinstance(query, str):
+            for placeholder, value in placeholders.items():
+                query = query.replace(placeholder, value)
+            kwargs["unexpected_rows_query"] = query
+    return suite
+
+
 def load_suite_json(path: Path) -> dict:
     try:
         suite = json.loads(Path(path).read_text())
@@ -65,7 +86,7 @@ def load_suite_json(path: Path) -> dict:
         raise FileNotFoundError(f"no expectation suite at {path}") from None
     if not suite.get("expectations"):
         raise ValueError(f"{path}: suite has no expectations")
-    return suite
+    return _fill_placeholders(suite)
 
 
 def row_count_bounds(suite: dict, previous_rows: int | None) -> tuple[int, int]:
