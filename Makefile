@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install run test dev daemon bench clean
+.PHONY: install install-spark run test test-parity dev daemon bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -22,6 +22,15 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 install: $(VENV)/.synced
 
+# Spark (pyspark, dbt-spark: ~450 MB) is an optional dependency group, installed into a venv of its
+# own so `make run` and `make test` stay lean and never see pyspark (GX changes its imports when it is present).
+SPARK_VENV := .venv-spark
+$(SPARK_VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(SPARK_VENV) $(UV) sync --frozen --quiet --group spark
+	touch $@
+
+install-spark: $(SPARK_VENV)/.synced
+
 ## Build the warehouse from the bundled real samples into ./warehouse (or $NHS_WAREHOUSE_HOME)
 run: install
 	$(VENV)/bin/nhs-warehouse build
@@ -30,16 +39,20 @@ run: install
 test: install
 	$(VENV)/bin/pytest
 
+## The same dbt project built on DuckDB and on Spark (dbt-spark, local session), every mart compared row for row
+test-parity: install-spark
+	$(SPARK_VENV)/bin/pytest -m parity tests/parity
+
 ## Dagster UI and daemon (sensors, schedules, automation) on http://127.0.0.1:3000 for this workspace
 dev: install
 	$(VENV)/bin/nhs-warehouse dev
 
-## Benchmarks: ratios measured in one run (see bench/README.md)
-bench: install
+## Benchmarks: ratios measured in one run (see bench/README.md); DuckDB vs Spark runs Spark from the spark venv
+bench: install install-spark
 	$(VENV)/bin/python -m bench.run
 
 clean:
-	rm -rf $(VENV) $(TOOLS) dbt/target
+	rm -rf $(VENV) $(SPARK_VENV) $(TOOLS) dbt/target
 
 ## The Dagster daemon alone (sensors, schedules, automation; no UI)
 daemon: install

@@ -1,6 +1,7 @@
 """`nhs-warehouse`: build, ingest, query and inspect the warehouse from a terminal.
 
     nhs-warehouse build                  land the bundled samples, load what is pending, build and publish marts
+    nhs-warehouse build-spark            build the same dbt project on Spark from the raw Parquet mirror (spark group)
     nhs-warehouse ingest PATH... [--source KEY]   put files into the landing store (source found by content)
     nhs-warehouse fetch-cqc [--local-authority NAME] [--region NAME]   capture the CQC API into landing
     nhs-warehouse query SQL [--format table|csv|json]   query the published marts (read-only)
@@ -135,6 +136,33 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             err_console.print(_tail(log_path))
         return 1
     return 0
+
+
+def cmd_build_spark(args: argparse.Namespace, settings: Settings) -> int:
+    """The marts on Spark (dbt-spark, local session), from the raw layer a DuckDB build loaded."""
+    try:
+        from dagster_project.spark_build import build_on_spark
+        import pyspark  # noqa: F401  (the spark dependency group)
+    except ImportError:
+        err_console.print("[red]pyspark is not installed[/]: `uv sync --group spark` (or `make test-parity`) installs it")
+        return 2
+    if not settings.warehouse_db.exists():
+        err_console.print(f"[red]no warehouse at {settings.warehouse_db}[/]: run `nhs-warehouse build` first")
+        return 2
+    log_path = settings.home / "logs" / f"build-spark-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    with console.status("Building on Spark (mirror raw to Parquet, register it, dbt build --target spark)…"):
+        with captured_output(log_path):
+            result = build_on_spark(settings, tuple(args.dbt_args))
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
+    mark = "[green]✓[/]" if result.success else "[red]✗[/]"
+    console.print(
+        f"{mark} dbt build on Spark: {counts}  [dim]{result.seconds:.0f} s; {result.raw_tables} raw tables, "
+        f"{result.mirror_files_written} mirror files written[/]"
+    )
+    console.print(f"  tables: {settings.spark_dir / 'warehouse'}   log: {log_path}")
+    for failure in result.failures:
+        err_console.print(f"  [red]•[/] {failure}")
+    return 0 if result.success else 1
 
 
 def _print_build_summary(settings: Settings, seconds: float) -> None:
@@ -424,6 +452,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="land samples, load pending partitions, build and publish marts")
     b.add_argument("--no-samples", action="store_true", help="do not land the bundled samples first")
     b.add_argument("--force", action="store_true", help="rebuild and republish marts even if no raw data changed")
+    s = sub.add_parser("build-spark", help="build the dbt project on Spark from the raw Parquet mirror (needs the spark group)")
+    s.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build, e.g. --select marts")
     i = sub.add_parser("ingest", help="put files into the landing store")
     i.add_argument("paths", nargs="+")
     i.add_argument("--source", help="source key (default: detected from the file's content)")
@@ -444,6 +474,7 @@ def parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "build": cmd_build,
+    "build-spark": cmd_build_spark,
     "ingest": cmd_ingest,
     "fetch-cqc": cmd_fetch_cqc,
     "query": cmd_query,

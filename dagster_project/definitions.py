@@ -8,13 +8,13 @@ from dagster import (
     DefaultSensorStatus,
     Definitions,
     define_asset_job,
-    in_process_executor,
 )
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_executable, dbt_project, warehouse_dbt_assets
 from dagster_project.assets.raw import build_raw_asset, raw_asset_key
 from dagster_project.assets.serving import serving_marts
+from dagster_project.executors import executor_for
 from dagster_project.resources import WarehouseResource, duckdb_resource
 from dagster_project.settings import Settings, load_settings
 from dagster_project.sources import SOURCES
@@ -77,9 +77,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         jobs=[*RAW_JOBS, MARTS_JOB],
         sensors=build_sensors(settings),
         schedules=build_schedules(settings),
-        # One process per run, not one per step: a step's process start (imports, GX) costs seconds
-        # and the writer pool runs steps one at a time anyway.
-        executor=in_process_executor,
+        # In-process by default (executors.py says why); k8s or celery for a deployment (deploy/).
+        executor=executor_for(settings.executor),
         resources={
             "duckdb": duckdb_resource(settings),
             "dbt": DbtCliResource(

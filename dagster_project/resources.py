@@ -41,7 +41,8 @@ class WarehouseResource(ConfigurableResource):
         return _gate(str(self.settings.validation_dir))
 
     def loader(self, spec: SourceSpec) -> PartitionLoader:
-        return PartitionLoader(spec, self.store(), self.gate(), self.settings.home / "pending")
+        settings = self.settings
+        return PartitionLoader(spec, self.store(), self.gate(), settings.home / "pending", mirror_dir=settings.parquet_dir)
 
 
 def duckdb_resource(settings: Settings) -> DuckDBResource:

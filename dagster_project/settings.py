@@ -73,6 +73,8 @@ class Settings:
     timezone: str = "Europe/London"
     # Where alerts link to a run: the Dagster UI (`make dev`) as people reach it.
     dagster_url: str = "http://127.0.0.1:3000"
+    # How a run executes its steps (executors.py): in_process, multiprocess, k8s or celery.
+    executor: str = "in_process"
 
     @property
     def landing_dir(self) -> Path:
@@ -89,6 +91,16 @@ class Settings:
     @property
     def warehouse_db(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        """The raw layer mirrored to Parquet by source and period (ingest/parquet_mirror.py)."""
+        return self.home / "parquet"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark target's tables and Hive metastore (spark_build.py, dbt profile `spark`)."""
+        return self.home / "spark"
 
     @property
     def serving_dir(self) -> Path:
@@ -152,4 +164,5 @@ def load_settings() -> Settings:
         freshness_cron=_env("NHS_WAREHOUSE_FRESHNESS_CRON", "0 2 * * *"),
         timezone=_env("NHS_WAREHOUSE_TIMEZONE", "Europe/London"),
         dagster_url=_env("NHS_WAREHOUSE_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/"),
+        executor=_env("NHS_WAREHOUSE_EXECUTOR", "in_process"),
     )

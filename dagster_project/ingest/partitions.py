@@ -18,6 +18,7 @@ import duckdb
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.landing import LandedFile, LandingStore
 from dagster_project.ingest.load import StagedLoad, current_vintage, stage, swap_in
+from dagster_project.ingest import parquet_mirror
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.ingest.tabular import ParsedFile
 
@@ -107,11 +108,15 @@ class PartitionLoader:
     changes: each keeps its previous vintage, never a mix of the good and bad parts of one file.
     """
 
-    def __init__(self, spec: SourceSpec, store: LandingStore, gate: Gate, pending_dir: Path) -> None:
+    def __init__(
+        self, spec: SourceSpec, store: LandingStore, gate: Gate, pending_dir: Path, mirror_dir: Path | None = None
+    ) -> None:
         self.spec = spec
         self.store = store
         self.gate = gate
         self.pending_dir = Path(pending_dir)
+        # Where raw partitions are mirrored to Parquet after each swap (parquet_mirror), or None.
+        self.mirror_dir = Path(mirror_dir) if mirror_dir is not None else None
         self._parsed: dict[str, ParsedFile] = {}
         self._checked: dict[str, dict[str, tuple[GateOutcome | None, dict | None]]] = {}
 
@@ -199,11 +204,27 @@ class PartitionLoader:
         gate_result = checks[period][0]
         staged = self._stage(landed, parsed, period)
         swap_in(con, staged)
+        warnings = list(parsed.warnings)
+        if self.mirror_dir is not None:
+            warnings.extend(self._mirror(con, period))
         return PartitionOutcome(
             spec.key, period, "loaded", landed.original_name, landed.sha256,
-            rows=staged.row_counts.get("", 0), gate=gate_result, warnings=list(parsed.warnings),
+            rows=staged.row_counts.get("", 0), gate=gate_result, warnings=warnings,
             message=f"loaded {staged.row_counts.get('', 0)} rows",
         )
+
+    def _mirror(self, con: duckdb.DuckDBPyConnection, period: str) -> list[str]:
+        """Copy the swapped-in partition to the Parquet mirror; never fails the load.
+
+        The partition is committed in DuckDB, the system of record, by now. A mirror that could not
+        be written is a warning: the next full sync (every Spark build starts with one) repairs it.
+        """
+        try:
+            parquet_mirror.sync(con, self.mirror_dir, source=self.spec.key, periods=[period])
+        except Exception as exc:  # disk full, permissions: the DuckDB load stands
+            log.warning("could not mirror %s %s to Parquet: %s", self.spec.key, period, exc)
+            return [f"Parquet mirror not updated for {period}: {exc}"]
+        return []
 
     def _reject(self, con, period: str, landed: LandedFile, error: dict) -> PartitionOutcome:
         record_failure(con, self.spec.key, period, landed, error)

@@ -14,7 +14,8 @@
     {%- set history = none -%}
     {%- set columns = [] -%}
 {%- endif -%}
-{%- set numeric_types = ['BIGINT', 'INTEGER', 'DOUBLE', 'FLOAT', 'DECIMAL', 'HUGEINT', 'SMALLINT', 'REAL'] -%}
+{#- DuckDB's and Spark's names for numeric types (Spark: INT, TINYINT). -#}
+{%- set numeric_types = ['BIGINT', 'INTEGER', 'INT', 'DOUBLE', 'FLOAT', 'DECIMAL', 'HUGEINT', 'SMALLINT', 'TINYINT', 'REAL'] -%}
 {%- set measures = [] -%}
 {%- for column in columns -%}
     {%- if not column.name.startswith('_') and column.name not in row_key and column.dtype.upper().split('(')[0] in numeric_types -%}
@@ -47,7 +48,7 @@ revisions as (
 vintage_rows as (
     select _period, _file_sha256, {{ row_key | join(', ') }}, {{ measures | join(', ') }} from {{ current }}
     {%- if history is not none %}
-    union all by name
+    union all
     select _period, _file_sha256, {{ row_key | join(', ') }}, {{ measures | join(', ') }} from {{ history }}
     {%- endif %}
 ),
@@ -57,18 +58,17 @@ vintage_values as (
     select distinct
         _period as period,
         _file_sha256 as file_sha256,
-        concat_ws(' | ', {% for k in row_key %}cast({{ k }} as varchar){{ ', ' if not loop.last }}{% endfor %}) as row_key,
+        concat_ws(' | ', {% for k in row_key %}cast({{ k }} as {{ dbt.type_string() }}){{ ', ' if not loop.last }}{% endfor %}) as row_key,
         measure,
         value
-    from (
-        unpivot (
+    {%- set measures_as_double -%}
+        (
             select _period, _file_sha256, {{ row_key | join(', ') }},
                 {% for m in measures %}cast({{ m }} as double) as {{ m }}{{ ', ' if not loop.last }}{% endfor %}
             from vintage_rows
         )
-        on {{ measures | join(', ') }}
-        into name measure value value
-    )
+    {%- endset %}
+    from ({{ unpivot_columns(measures_as_double, measures, 'measure', 'value') }})
 ),
 
 previous_values as (

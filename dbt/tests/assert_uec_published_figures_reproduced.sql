@@ -21,12 +21,19 @@ with expected as (
 ),
 
 actual as (
-    select
-        month_start,
-        region_name,
-        unnest(['dta_waits_over_12h', 'emergency_admissions_via_ae', 'conversion_rate']) as measure_column,
-        unnest([cast(dta_waits_over_12h as double), cast(emergency_admissions_via_ae as double), conversion_rate]) as value
-    from {{ ref('mart_uec_region_month') }}
+    -- One row per region, month and measure (a NULL measure has no row, and fails below as missing).
+    {% set mart -%}
+    (
+        select
+            month_start,
+            region_name,
+            cast(dta_waits_over_12h as double) as dta_waits_over_12h,
+            cast(emergency_admissions_via_ae as double) as emergency_admissions_via_ae,
+            conversion_rate
+        from {{ ref('mart_uec_region_month') }}
+    )
+    {%- endset %}
+    {{ unpivot_columns(mart, ['dta_waits_over_12h', 'emergency_admissions_via_ae', 'conversion_rate'], 'measure_column', 'value') }}
 )
 
 select

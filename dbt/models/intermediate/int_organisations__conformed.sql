@@ -4,8 +4,8 @@
 with ae_orgs as (
     select
         org_code,
-        arg_max(org_name, month_start) as org_name,
-        arg_max(parent_org_name, month_start) as last_parent_org_name,
+        {{ arg_max("org_name", "month_start") }} as org_name,
+        {{ arg_max("parent_org_name", "month_start") }} as last_parent_org_name,
         min(month_start) as first_month,
         max(month_start) as last_month
     from {{ ref('stg_uec__ae_monthly') }}

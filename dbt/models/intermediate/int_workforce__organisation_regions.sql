@@ -5,16 +5,16 @@
 -- and trusts absent from the A&E file). Organisations that closed before 2024 (e.g. the CCGs of
 -- 2017-18) are in neither and have no region.
 with workforce_orgs as (
-    select org_code, arg_max(org_name, month_start) as org_name from {{ ref('stg_workforce__staff_fte') }} group by org_code
+    select org_code, {{ arg_max("org_name", "month_start") }} as org_name from {{ ref('stg_workforce__staff_fte') }} group by org_code
     union
-    select org_code, arg_max(org_name, month_start) from {{ ref('stg_workforce__sickness_absence') }} group by org_code
+    select org_code, {{ arg_max("org_name", "month_start") }} from {{ ref('stg_workforce__sickness_absence') }} group by org_code
 ),
 
 absence as (
     select
         org_code,
-        arg_max(publisher_region_code, month_start) as region_code,
-        arg_max(publisher_ics_code, month_start) as icb_code
+        {{ arg_max("publisher_region_code", "month_start") }} as region_code,
+        {{ arg_max("publisher_ics_code", "month_start") }} as icb_code
     from {{ ref('stg_workforce__sickness_absence') }}
     group by org_code
 ),

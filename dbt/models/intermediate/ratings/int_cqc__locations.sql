@@ -5,7 +5,7 @@ select
     source,
     location_id,
     provider_id,
-    cast(null as varchar) as provider_name,
+    cast(null as {{ dbt.type_string() }}) as provider_name,
     location_name,
     ods_code,
     location_type,
@@ -36,7 +36,7 @@ select
     location_name,
     ods_code,
     location_type,
-    cast(null as varchar) as inspection_directorate,
+    cast(null as {{ dbt.type_string() }}) as inspection_directorate,
     primary_inspection_category_name,
     -- The ratings exports list registered (active) locations only.
     'Registered' as registration_status,
@@ -47,8 +47,8 @@ select
     cast(null as bigint) as number_of_beds,
     local_authority,
     cqc_region,
-    cast(null as varchar) as postal_code,
-    cast(null as varchar) as onspd_icb_name,
+    cast(null as {{ dbt.type_string() }}) as postal_code,
+    cast(null as {{ dbt.type_string() }}) as onspd_icb_name,
     cast(null as double) as latitude,
     cast(null as double) as longitude
 from {{ ref('stg_cqc__export_locations') }}

@@ -5,7 +5,7 @@
 with oflog as (
     select
         financial_year, la_code, la_name, measure_code, measure_name, framework, topic, unit,
-        higher_is_better, value, value_status, cast(null as varchar) as value_marker,
+        higher_is_better, value, value_status, cast(null as {{ dbt.type_string() }}) as value_marker,
         'ascof_council_measures' as source_key, source_file_name, 2 as source_priority
     from {{ ref('stg_ascof__council_measures') }}
 ),

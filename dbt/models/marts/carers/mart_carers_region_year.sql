@@ -48,7 +48,7 @@ select
     count(*) as councils,
     count(value) as councils_with_value,
     count(*) - count(value) as councils_missing,
-    string_agg(la_name, '; ' order by la_name) filter (where value is null) as missing_councils,
+    {{ string_agg_ordered('la_name', "'; '") }} filter (where value is null) as missing_councils,
     median(value) as median_value,
     avg(value) as mean_value,
     min(value) as min_value,

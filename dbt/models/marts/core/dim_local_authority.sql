@@ -14,7 +14,7 @@ successions as (
 successors as (
     select
         predecessor_la_code as la_code,
-        string_agg(successor_la_code, ', ' order by successor_la_code) as successor_la_codes,
+        {{ string_agg_ordered('successor_la_code', "', '") }} as successor_la_codes,
         -- `part` rows are a piece that went to a neighbour, not the council's continuation.
         case when count(*) filter (where change_type <> 'part') = 1
             then max(successor_la_code) filter (where change_type <> 'part')
@@ -26,7 +26,7 @@ successors as (
 predecessors as (
     select
         successor_la_code as la_code,
-        string_agg(predecessor_la_code, ', ' order by predecessor_la_code) as predecessor_la_codes
+        {{ string_agg_ordered('predecessor_la_code', "', '") }} as predecessor_la_codes
     from successions
     group by successor_la_code
 )
@@ -42,10 +42,10 @@ select
     councils.valid_to is null as is_current,
     -- Financial years run April to March; a council created on 1 April starts that year.
     case when councils.valid_from is not null
-        then cast(year(councils.valid_from) as varchar) || '-' || right(cast(year(councils.valid_from) + 1 as varchar), 2)
+        then cast(year(councils.valid_from) as {{ dbt.type_string() }}) || '-' || right(cast(year(councils.valid_from) + 1 as {{ dbt.type_string() }}), 2)
     end as first_financial_year,
     case when councils.valid_to is not null
-        then cast(year(councils.valid_to) - 1 as varchar) || '-' || right(cast(year(councils.valid_to) as varchar), 2)
+        then cast(year(councils.valid_to) - 1 as {{ dbt.type_string() }}) || '-' || right(cast(year(councils.valid_to) as {{ dbt.type_string() }}), 2)
     end as last_financial_year,
     successors.successor_la_code,
     successors.successor_la_codes,

@@ -5,7 +5,7 @@ with bounds as (
 ),
 
 months as (
-    select cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as month_start
+    select {{ unnest_month_series('first_month', 'last_month') }} as month_start
     from bounds
 )
 
@@ -14,12 +14,12 @@ select
     cast(month_start + interval 1 month - interval 1 day as date) as month_end,
     extract(year from month_start) as calendar_year,
     extract(month from month_start) as month_number,
-    strftime(month_start, '%B %Y') as month_name,
+    {{ format_date('month_start', '%B %Y') }} as month_name,
     -- NHS financial years run April to March and are written 2023-24.
     case
         when extract(month from month_start) >= 4
-            then cast(extract(year from month_start) as varchar) || '-' || right(cast(extract(year from month_start) + 1 as varchar), 2)
-        else cast(extract(year from month_start) - 1 as varchar) || '-' || right(cast(extract(year from month_start) as varchar), 2)
+            then cast(extract(year from month_start) as {{ dbt.type_string() }}) || '-' || right(cast(extract(year from month_start) + 1 as {{ dbt.type_string() }}), 2)
+        else cast(extract(year from month_start) - 1 as {{ dbt.type_string() }}) || '-' || right(cast(extract(year from month_start) as {{ dbt.type_string() }}), 2)
     end as financial_year,
-    ((extract(month from month_start) + 8) % 12) // 3 + 1 as financial_quarter
+    {{ integer_divide('(extract(month from month_start) + 8) % 12', '3') }} + 1 as financial_quarter
 from months

@@ -17,7 +17,7 @@ regions as (
 select
     staff.month_start,
     staff.org_code,
-    arg_max(staff.org_name, staff.fte) as org_name,
+    {{ arg_max("staff.org_name", "staff.fte") }} as org_name,
     staff.staff_group,
     coalesce(printed.region_code, organisation_regions.region_code) as region_code,
     case when printed.region_code is not null then 'publisher' else organisation_regions.region_source end as region_source,

@@ -20,7 +20,7 @@ export as (
     select
         cast(_period as date) as snapshot_date,
         upper(trim(location_id)) as location_id,
-        cast(null as varchar) as service_code,
+        cast(null as {{ dbt.type_string() }}) as service_code,
         -- The workbook calls the location as a whole 'Overall'; the warehouse calls it NULL.
         case when lower(trim(service)) = 'overall' then null else nullif(trim(service), '') end as service,
         trim(key_question) as published_key_question,
@@ -28,7 +28,7 @@ export as (
         -- In the locations CSV, Publication Date repeats the location's registration date on every
         -- row of the bundled export (999 of 999), so it does not say when a rating was published.
         case when export_kind = 'locations_csv' then null else publication_date end as report_date,
-        cast(null as varchar) as rated_organisation_id,
+        cast(null as {{ dbt.type_string() }}) as rated_organisation_id,
         'export' as source,
         _file_sha256 as source_file_sha256
     from {{ source('raw_ratings', 'cqc_ratings_export') }}

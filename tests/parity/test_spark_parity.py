@@ -1,0 +1,116 @@
+"""The same dbt project on DuckDB and on Apache Spark gives the same marts, row for row.
+
+The embedded default is built with `nhs-warehouse build` (DuckDB, the whole pipeline: landing,
+gate, load, which also mirrors raw to Parquet, dbt, publish), then `nhs-warehouse build-spark`
+builds every seed, model, snapshot and dbt test again with dbt-spark in a local Spark session,
+reading that Parquet mirror. Every published model (the marts) is then compared: same columns,
+same number of rows, every row equal (exactly for counts, codes, names, dates and flags; to a
+relative 1e-9 for floating-point rates, means and sums).
+
+Slow (Spark builds the project in minutes here): `make test-parity` runs it, `make test` does not.
+A summary of what was compared is written to test-artifacts/parity.json.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from dagster_project.settings import PROJECT_ROOT, load_settings
+from tests.conftest import run_cli
+from tests.support.parity import compare
+
+pytestmark = [pytest.mark.parity, pytest.mark.slow]
+
+
+def _settings_for(home):
+    import os
+
+    os.environ["NHS_WAREHOUSE_HOME"] = str(home)
+    try:
+        return load_settings()
+    finally:
+        del os.environ["NHS_WAREHOUSE_HOME"]
+
+
+@pytest.fixture(scope="module")
+def spark_home(built_home):
+    """The DuckDB-built home, with the same project built on Spark beside it (home/spark)."""
+    result = run_cli("build-spark", home=built_home, timeout=3600)
+    assert result.returncode == 0, f"build-spark failed\n{result.stdout}\n{result.stderr}"
+    return built_home
+
+
+def _published_models() -> list[tuple[str, str]]:
+    from dagster_project.assets.dbt import published_models
+
+    return [tuple(relation.split(".", 1)) for _, relation in published_models()]
+
+
+def _run_results(settings) -> list[dict]:
+    return json.loads((settings.spark_dir / "dbt-target" / "run_results.json").read_text())["results"]
+
+
+def test_every_model_seed_snapshot_and_test_builds_on_spark(spark_home):
+    results = _run_results(_settings_for(spark_home))
+    by_type: dict[str, list[dict]] = {}
+    for r in results:
+        by_type.setdefault(r["unique_id"].split(".", 1)[0], []).append(r)
+    manifest = json.loads((PROJECT_ROOT / "dbt" / "target" / "manifest.json").read_text())
+    expected = {
+        kind: sum(1 for node in manifest["nodes"].values() if node["resource_type"] == kind)
+        for kind in ("model", "seed", "snapshot", "test")
+    }
+    # The DuckDB manifest and the Spark run hold the same project: nothing is left out on Spark.
+    assert {kind: len(by_type.get(kind, [])) for kind in expected} == expected
+    failed = [f"{r['unique_id']}: {r['status']} {r.get('message')}" for r in results if r["status"] not in ("success", "pass", "warn")]
+    assert not failed, "\n".join(failed)
+
+
+def test_every_mart_is_the_same_on_duckdb_and_spark(spark_home):
+    settings = _settings_for(spark_home)
+    models = _published_models()
+    assert len(models) >= 18, models
+    con = duckdb.connect()
+    con.execute(f"attach '{settings.warehouse_db}' as duck (read_only)")
+    comparisons = []
+    for schema, table in models:
+        spark_dir = settings.spark_dir / "warehouse" / f"{schema}.db" / table
+        assert spark_dir.exists(), f"Spark wrote no table {schema}.{table}"
+        comparisons.append(compare(con, table, f"duck.{schema}.{table}", spark_dir))
+    con.close()
+
+    summary = {
+        c.table: {
+            "rows": c.duckdb_rows,
+            "spark_rows": c.spark_rows,
+            "columns": len(c.columns),
+            "float_columns": c.float_columns,
+            "mismatched_rows": c.mismatched_rows,
+            "max_abs_difference": c.max_abs_difference,
+            "max_rel_difference": c.max_rel_difference,
+            "type_differences": {k: list(v) for k, v in c.type_differences.items()},
+        }
+        for c in comparisons
+    }
+    artifacts = PROJECT_ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "parity.json").write_text(json.dumps(summary, indent=2, default=str))
+
+    different = [c.describe() for c in comparisons if not c.equal]
+    assert not different, "\n\n".join(different)
+    # The comparison compared something: the marts the embedded default fills are not empty.
+    assert sum(c.duckdb_rows for c in comparisons) > 40_000
+
+
+def test_state_of_care_figure_20_on_spark(spark_home):
+    """London, June 2023: 5,196 patients waited over 12 hours from decision to admit (figure 20)."""
+    settings = _settings_for(spark_home)
+    mart = settings.spark_dir / "warehouse" / "marts.db" / "mart_uec_region_month"
+    row = duckdb.sql(
+        f"select dta_waits_over_12h, emergency_admissions_via_ae, round(pct_dta_over_12h) "
+        f"from read_parquet('{mart}/*.parquet') where month_start = date '2023-06-01' and region_name = 'London'"
+    ).fetchone()
+    assert row == (5196, 53243, 10)
