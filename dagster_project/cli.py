@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
+import shlex
 import sys
 import time
 import warnings
@@ -152,7 +153,7 @@ def cmd_build_spark(args: argparse.Namespace, settings: Settings) -> int:
     log_path = settings.home / "logs" / f"build-spark-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
     with console.status("Building on Spark (mirror raw to Parquet, register it, dbt build --target spark)…"):
         with captured_output(log_path):
-            result = build_on_spark(settings, tuple(args.dbt_args))
+            result = build_on_spark(settings, tuple(shlex.split(args.dbt_args)))
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
     mark = "[green]✓[/]" if result.success else "[red]✗[/]"
     console.print(
@@ -453,7 +454,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-samples", action="store_true", help="do not land the bundled samples first")
     b.add_argument("--force", action="store_true", help="rebuild and republish marts even if no raw data changed")
     s = sub.add_parser("build-spark", help="build the dbt project on Spark from the raw Parquet mirror (needs the spark group)")
-    s.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build, e.g. --select marts")
+    s.add_argument("--dbt-args", default="", help="more arguments for dbt build, e.g. --dbt-args '--select marts'")
     i = sub.add_parser("ingest", help="put files into the landing store")
     i.add_argument("paths", nargs="+")
     i.add_argument("--source", help="source key (default: detected from the file's content)")

@@ -100,7 +100,7 @@ def test_the_uec_slice_runs_on_postgres_storage_and_its_history_reads_back(serve
         assert instance.get_materialized_partitions(raw) == set(MONTHS)
         latest = instance.get_latest_materialization_event(raw).asset_materialization
         assert latest.metadata["partitions_loaded"].value == 2
-        mart = instance.get_latest_materialization_event(AssetKey(["mart_uec_region_month"]))
+        mart = instance.get_latest_materialization_event(AssetKey(["marts", "mart_uec_region_month"]))
         assert mart is not None and mart.run_id == runs["build_marts"].run_id
     finally:
         instance.dispose()
