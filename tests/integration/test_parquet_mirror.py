@@ -58,14 +58,18 @@ def test_every_raw_and_history_table_is_mirrored_row_for_row(built_home):
         assert len(tables) > 20
         compared = 0
         for schema, table in tables:
-            assert (root / schema / table).is_dir(), f"{schema}.{table} is not mirrored"
+            if not (root / schema / table).is_dir():
+                # A table nothing was ever loaded into (a source with no bundled file) reaches the
+                # mirror at the next full sync, as its columns only (the last test below).
+                assert con.execute(f"select count(*) from {schema}.{table}").fetchone()[0] == 0, f"{schema}.{table} is not mirrored"
+                continue
             total, only_duck, only_mirror = _differences(con, root, schema, table)
             assert (only_duck, only_mirror) == (0, 0), f"{schema}.{table}: {only_duck} rows only in DuckDB, {only_mirror} only in Parquet"
             compared += total
         assert compared > 100_000
         # The load history, which mart_revisions reads, is mirrored too.
         loads = con.execute("select count(*) from meta.partition_loads").fetchone()[0]
-        assert duckdb.sql(f"select count(*) from read_parquet('{root}/meta/partition_loads/*.parquet')").fetchone()[0] == loads
+        assert duckdb.sql(f"select count(*) from read_parquet('{root}/meta/partition_loads/*.parquet')").fetchall()[0][0] == loads
     finally:
         con.close()
 
@@ -75,10 +79,12 @@ def test_partitions_are_folders_by_source_and_period(built_home):
     files = list(june.glob("*.parquet"))
     assert len(files) == 1
     # Lineage lives in the folder names; the file holds the publisher's columns and the rest of lineage.
-    columns = [r[0] for r in duckdb.sql(f"describe select * from read_parquet('{files[0]}')").fetchall()]
+    file = f"read_parquet('{files[0]}', hive_partitioning = false)"
+    columns = [r[0] for r in duckdb.sql(f"describe select * from {file}").fetchall()]
     assert "_period" not in columns and "_source_key" not in columns and "org_code" in columns
-    assert duckdb.sql(f"select count(*) from read_parquet('{files[0]}')").fetchone()[0] == 204
-    assert files[0].stem == duckdb.sql(f"select distinct _file_sha256 from read_parquet('{files[0]}')").fetchone()[0]
+    assert duckdb.sql(f"select count(*) from {file}").fetchall()[0][0] == 204
+    # Named for the vintage it holds.
+    assert files[0].stem == duckdb.sql(f"select distinct _file_sha256 from {file}").fetchall()[0][0]
 
 
 @pytest.fixture
@@ -138,4 +144,4 @@ def test_a_table_with_nothing_loaded_has_its_columns_in_the_mirror(june):
         r[0] for r in duckdb.sql(f"describe select * from {_mirror_sql(june.parquet_dir, 'raw', 'nhs_vacancies')}").fetchall()
     }
     assert mirrored == columns
-    assert duckdb.sql(f"select count(*) from {_mirror_sql(june.parquet_dir, 'raw', 'nhs_vacancies')}").fetchone()[0] == 0
+    assert duckdb.sql(f"select count(*) from {_mirror_sql(june.parquet_dir, 'raw', 'nhs_vacancies')}").fetchall()[0][0] == 0

@@ -121,7 +121,7 @@ def test_state_of_care_figure_20_on_spark(spark_home):
     row = duckdb.sql(
         f"select dta_waits_over_12h, emergency_admissions_via_ae, round(pct_dta_over_12h) "
         f"from read_parquet('{mart}/*.parquet') where month_start = date '2023-06-01' and region_name = 'London'"
-    ).fetchone()
+    ).fetchall()[0]
     assert row == (5196, 53243, 10)
 
 
