@@ -315,7 +315,18 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     with open_warehouse(settings.warehouse_db, timeout_s=settings.lock_timeout_s) as con:
         result = publish(con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s)
     console.print(f"[green]✓[/] published version {result.version} ({len(result.tables)} marts) to {result.serving_db}")
+    _print_cleanup(result)
     return 0
+
+
+def _print_cleanup(result) -> None:
+    if result.removed_versions:
+        console.print(f"  removed {len(result.removed_versions)} superseded versions past their grace period")
+    if result.held_versions:
+        console.print(
+            f"  kept {len(result.held_versions)} superseded versions still open by readers: "
+            + ", ".join(result.held_versions)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
