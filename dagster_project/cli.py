@@ -6,6 +6,8 @@
     nhs-warehouse status                 partitions, last loads, failed checks, quarantined files
     nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
     nhs-warehouse dev                    the Dagster UI and daemon for this workspace
+    nhs-warehouse docs [--no-serve]      build dbt docs and GX Data Docs into the home and serve them on localhost
+    nhs-warehouse report                 write the HTML report from the published marts
 """
 
 from __future__ import annotations
@@ -360,6 +362,35 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# docs
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.docs import DocsError, build_docs, docs_server
+
+    try:
+        with console.status("Building dbt docs (waits for a running load's lock) and GX Data Docs…"):
+            with captured_output(settings.home / "logs" / f"docs-{dt.datetime.now():%Y%m%d-%H%M%S}.log"):
+                site = build_docs(settings)
+    except DocsError as exc:
+        err_console.print(f"[red]✗[/] {exc}")
+        return 1
+    console.print(f"[green]✓[/] dbt docs: {site.models} models  [dim]{site.dbt_index}[/]")
+    console.print(f"[green]✓[/] GX Data Docs: {site.validations} validation results  [dim]{site.gx_index}[/]")
+    if args.no_serve:
+        console.print(f"Open {site.root / 'index.html'} (dbt's site needs a server; dbt/static_index.html does not).")
+        return 0
+    server = docs_server(site.root, args.host, args.port)
+    host, port = server.server_address[:2]
+    console.print(f"Serving the docs on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def parser() -> argparse.ArgumentParser:
@@ -379,6 +410,10 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("dev", help="the Dagster UI and daemon for this workspace")
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=3000)
+    docs = sub.add_parser("docs", help="build dbt docs and GX Data Docs into the home and serve them on localhost")
+    docs.add_argument("--no-serve", action="store_true", help="build only")
+    docs.add_argument("--host", default="127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     return p
 
 
@@ -389,6 +424,7 @@ COMMANDS = {
     "status": cmd_status,
     "publish": cmd_publish,
     "dev": cmd_dev,
+    "docs": cmd_docs,
 }
 
 

@@ -80,6 +80,16 @@ class Settings:
         return self.home / "validation"
 
     @property
+    def docs_dir(self) -> Path:
+        """dbt docs and GX Data Docs, built by `nhs-warehouse docs`."""
+        return self.home / "docs"
+
+    @property
+    def report_dir(self) -> Path:
+        """The static HTML report, built by `nhs-warehouse report`."""
+        return self.home / "report"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else self.home / "dagster"
 
