@@ -89,7 +89,9 @@ def _build_dbt_docs(settings: Settings, out: Path, target_path: Path) -> dict:
             break
         if LOCK_MESSAGE not in (result.stdout + result.stderr).casefold() or time.monotonic() >= deadline:
             raise DocsError(f"dbt docs generate failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
-        time.sleep(delay)  # a load holds the warehouse file: wait for it like any other writer
+        # A load holds the warehouse file: wait for it like any other writer.
+        print(f"warehouse file locked by another process; retrying dbt docs generate in {delay:.0f} s", flush=True)
+        time.sleep(delay)
         delay = min(delay * 2, 10.0)
     out.mkdir(parents=True)
     for name in DBT_FILES:
