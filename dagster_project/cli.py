@@ -391,6 +391,26 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# report
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.report import ReportError, build_report
+
+    try:
+        report = build_report(settings)
+    except ReportError as exc:
+        err_console.print(f"[red]✗[/] {exc}")
+        return 1
+    for section in report.sections:
+        mark = "[green]✓[/]" if section.loaded else "[yellow]–[/]"
+        note = "" if section.loaded else "  [dim](not in this publication yet)[/]"
+        console.print(f"{mark} {section.title}{note}")
+    console.print(f"Report of publication {report.version}: [bold]{report.path}[/]")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def parser() -> argparse.ArgumentParser:
@@ -414,6 +434,7 @@ def parser() -> argparse.ArgumentParser:
     docs.add_argument("--no-serve", action="store_true", help="build only")
     docs.add_argument("--host", default="127.0.0.1")
     docs.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    sub.add_parser("report", help="write the HTML report from the published marts")
     return p
 
 
@@ -425,6 +446,7 @@ COMMANDS = {
     "publish": cmd_publish,
     "dev": cmd_dev,
     "docs": cmd_docs,
+    "report": cmd_report,
 }
 
 
