@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install browser run test dev bench clean
+.PHONY: install browser run test dev daemon bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,7 +34,7 @@ run: install
 test: install browser
 	$(VENV)/bin/pytest
 
-## Dagster UI and daemon on http://127.0.0.1:3000 for this workspace
+## Dagster UI and daemon (sensors, schedules, automation) on http://127.0.0.1:3000 for this workspace
 dev: install
 	$(VENV)/bin/nhs-warehouse dev
 
@@ -44,3 +44,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt/target
+
+## The Dagster daemon alone (sensors, schedules, automation; no UI)
+daemon: install
+	$(VENV)/bin/nhs-warehouse daemon

@@ -63,36 +63,37 @@ def sha256_of(path: Path) -> str:
 
 
 def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    # Microseconds: arrival order decides a partition's current vintage, and two vintages of a month
+    # can land within one second (a revision polled right after the first release).
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary name in the same folder, fsync, then rename: readers see all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def copy_atomically(src: Path, dest: Path) -> None:
+def _atomic(dest: Path, write) -> None:
+    """Write through `write(handle)` to a temporary name beside `dest`, fsync, then rename it into
+    place: readers see the whole file or nothing, and a crash leaves only a dot-temp file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            shutil.copyfileobj(inp, out, CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    _atomic(path, lambda handle: handle.write(data))
+
+
+def copy_atomically(src: Path, dest: Path) -> None:
+    def copy(handle):
+        with open(src, "rb") as source:
+            shutil.copyfileobj(source, handle, CHUNK)
+
+    _atomic(dest, copy)
 
 
 class LandingStore:
