@@ -153,38 +153,41 @@ def ratings_distribution(marts: Marts) -> Section:
     title = "CQC ratings: overall rating of locations, by region"
     if not marts.has("mart_ratings_distribution"):
         return Section("ratings", title, _not_loaded("CQC ratings", "mart_ratings_distribution"), loaded=False)
+    # Each ratings source (API capture, ratings export) as at its own newest snapshot, as the mart
+    # keeps them: they cover different locations, so they are shown side by side, not added.
     rows = marts.rows(
         """
-        with latest as (select source, max(as_at_date) as as_at_date from mart_ratings_distribution group by source),
-        chosen as (select * from latest order by as_at_date desc, source limit 1)
-        select d.area_level, d.area_name, d.rating, d.locations, d.pct_of_rated, d.as_at_date, d.rated_locations
-        from mart_ratings_distribution as d join chosen using (source, as_at_date)
-        where d.sector = 'All sectors' and d.primary_inspection_category = 'All categories'
-          and d.service = 'Overall' and d.key_question = 'Overall' and d.area_level in ('england', 'region')
-          and d.is_rated
-        order by d.area_level = 'england', d.area_name
+        select source, as_at_date, area_level, area_name, rating, locations, pct_of_rated, rated_locations
+        from mart_ratings_distribution
+        where service is null and key_question = 'Overall' and sector = 'All sectors'
+          and primary_inspection_category = 'All categories' and area_level in ('england', 'region') and is_rated
+        order by as_at_date desc, source, area_level = 'region', area_name
         """
     )
     if not rows:
-        return Section("ratings", title, "<p class=not-loaded>The published ratings have no overall ratings.</p>", loaded=False)
-    areas: dict[str, dict[str, float]] = {}
+        return Section("ratings", title, "<p>The published ratings hold no overall ratings of locations.</p>")
+    labels: list[str] = []
+    shares: dict[str, dict[str, float]] = {}
     counts: dict[str, dict[str, int]] = {}
     rated: dict[str, int] = {}
-    for level, area, rating, locations, pct, as_at, rated_locations in rows:
-        areas.setdefault(area, {})[rating] = pct or 0.0
-        counts.setdefault(area, {})[rating] = locations
-        rated[area] = rated_locations
-    as_at = rows[0][5]
-    order = sorted(areas, key=lambda a: (a == "England", a))
-    chart = stacked_bar_chart([(a, areas[a]) for a in order], RATINGS, RATING_COLOURS, title=title)
+    for source, as_at, level, area, rating, locations, pct, rated_locations in rows:
+        label = f"{area} ({'API' if source == 'api' else source}, {as_at:%d %b %Y})"
+        if label not in shares:
+            labels.append(label)
+        shares.setdefault(label, {})[rating] = pct or 0.0
+        counts.setdefault(label, {})[rating] = locations
+        rated[label] = rated_locations
+    chart = stacked_bar_chart([(a, shares[a]) for a in labels], RATINGS, RATING_COLOURS, title=title, label_width=300)
     table = _table(
-        ["Area", "Rated locations", *RATINGS],
-        [[a, _count(rated[a]), *[f"{_count(counts[a].get(r, 0))} ({_pct(areas[a].get(r, 0))})" for r in RATINGS]] for a in order],
+        ["Area (source, as at)", "Rated locations", *RATINGS],
+        [[a, _count(rated[a]), *[f"{_count(counts[a].get(r, 0))} ({_pct(shares[a].get(r, 0))})" for r in RATINGS]] for a in labels],
         table_id="ratings-table",
     )
     body = (
-        f"<p>Current overall ratings of registered locations as at {as_at:%d %B %Y}, as a share of rated "
-        f"locations (CQC).</p><figure>{chart}</figure>{table}"
+        "<p>Current overall ratings of registered locations as a share of rated locations (CQC), for each "
+        "ratings source as at its newest snapshot. A location whose source gives no NHS England region is "
+        "under \u201cRegion not known\u201d.</p>"
+        f"<figure>{chart}</figure>{table}"
     )
     return Section("ratings", title, body)
 
@@ -196,8 +199,11 @@ def carers_by_region(marts: Marts) -> Section:
     rows = marts.rows(
         """
         with latest as (
+            -- The carers' own ASCOF measures: quality of life (1D), finding information easy (3D2).
             select measure_code, max(financial_year) as financial_year
-            from mart_carers_region_year where councils_with_value > 0 group by measure_code
+            from mart_carers_region_year
+            where councils_with_value > 0 and measure_code in ('1D', '3D2')
+            group by measure_code
         )
         select m.measure_code, m.measure_name, m.unit, m.financial_year, m.region_name, m.is_england,
                m.median_value, m.councils_with_value, m.councils
@@ -210,7 +216,10 @@ def carers_by_region(marts: Marts) -> Section:
     measures: dict[str, list[tuple]] = {}
     for row in rows:
         measures.setdefault(row[0], []).append(row)
-    parts = ["<p>Median across councils in each ONS region, for each measure's latest year (councils with a value / councils).</p>"]
+    parts = [
+        "<p>The Survey of Adult Carers in England, through ASCOF: median across the councils of each ONS "
+        "region, for each measure's latest survey year (councils with a value / councils).</p>"
+    ]
     for code, items in measures.items():
         name, unit, year = items[0][1], items[0][2], items[0][3]
         parts.append(f"<h3>{_e(name)} ({_e(code)}), {_e(year)}</h3>")

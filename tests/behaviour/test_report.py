@@ -82,6 +82,22 @@ def test_the_report_in_chromium_shows_figure_20_and_the_trend(report_home, tmp_p
     for anchor, mart in FAMILY_SECTIONS.items():
         said_not_loaded = "not in this publication yet" in page.text(anchor)
         assert said_not_loaded == (mart not in published), anchor
+    if FAMILY_SECTIONS["ratings"] in published:
+        rated = {row[0]: row[1] for row in page.table("ratings-table")}
+        assert rated["England (API, 20 Mar 2025)"] == "117"  # Oldham's rated locations in the bundled capture
+    if FAMILY_SECTIONS["sickness"] in published:
+        con = duckdb.connect(str(report_home / "serving" / "marts.duckdb"), read_only=True)
+        try:
+            month, rate = con.execute(
+                "select month_start, sickness_absence_rate from mart_workforce_region_month where region_code = 'ENG' "
+                "and measure = 'sickness_absence' and breakdown_value = 'All organisation types' order by month_start desc limit 1"
+            ).fetchone()
+        finally:
+            con.close()
+        sickness = {row[0]: row[1] for row in page.table("sickness-table")}
+        assert sickness["England"] == f"{rate:.2f}%" and f"{month:%B %Y}" in page.text("sickness")
+    if FAMILY_SECTIONS["carers"] in published:
+        assert "Carer-reported quality of life (1D), 2021-22" in page.text("carers")
 
     shot = screenshot(url, tmp_path / "chromium-shot", ARTIFACTS / "report.png", size=SHOT_SIZE)
     assert _png_size(shot) == SHOT_SIZE
