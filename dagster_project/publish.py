@@ -12,8 +12,9 @@ alive for every process that has it open, but the inode alone is not enough, bec
 Parquet in the version folder. So each version folder keeps a hard link to its own `marts.duckdb`
 (the same inode readers opened), and DuckDB takes a shared `fcntl` lock on a file it opens
 read-only; cleanup asks the kernel whether anyone holds a lock on that inode before removing a
-version (tests/behaviour/test_concurrent_readers.py shows a reader surviving a publish with a zero
-grace period).
+version (tests/integration/test_serving_publish.py: a reader keeps its publication through
+publishes with a zero grace period; tests/behaviour/test_concurrent_readers.py: the same under
+`nhs-warehouse build`).
 
 The serving file is written with DuckDB 1.4's storage format, which BI drivers still bundle, and
 made read-only on disk: a client that opened it read-write could leave a `marts.duckdb.wal` beside
@@ -110,8 +111,10 @@ def is_held_open(db: Path) -> bool:
 
     Asks the kernel with an open-file-description lock query (F_OFD_GETLK), which reports DuckDB's
     ordinary POSIX locks, including this process's own, and acquires nothing. Closing the probe's
-    descriptor would drop POSIX locks this process holds on the file (a POSIX rule), which is
-    harmless here: publishing never keeps an old serving version open.
+    descriptor drops POSIX locks this process holds on the file (a POSIX rule): a process that both
+    publishes and reads an old version keeps reading it, but a later cleanup by another process no
+    longer sees that version as held. The CLI and Dagster publish from processes that read no
+    serving version.
     """
     try:
         fd = os.open(db, os.O_RDONLY)
