@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install install-spark run test test-parity dev daemon bench clean
+.PHONY: install install-spark browser run test test-parity dev daemon bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -31,12 +31,16 @@ $(SPARK_VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 install-spark: $(SPARK_VENV)/.synced
 
+## Debian's chromium for the report test (installed with apt-get when missing and run as root)
+browser:
+	.ci/ensure-chromium
+
 ## Build the warehouse from the bundled real samples into ./warehouse (or $NHS_WAREHOUSE_HOME)
 run: install
 	$(VENV)/bin/nhs-warehouse build
 
 ## The whole test suite (what CI runs)
-test: install
+test: install browser
 	$(VENV)/bin/pytest
 
 ## The same dbt project built on DuckDB and on Spark (dbt-spark, local session), every mart compared row for row
