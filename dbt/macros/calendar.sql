@@ -2,7 +2,7 @@
 {% macro financial_year(date_expr) -%}
     case
         when extract(month from {{ date_expr }}) >= 4
-            then cast(extract(year from {{ date_expr }}) as varchar) || '-' || right(cast(extract(year from {{ date_expr }}) + 1 as varchar), 2)
-        else cast(extract(year from {{ date_expr }}) - 1 as varchar) || '-' || right(cast(extract(year from {{ date_expr }}) as varchar), 2)
+            then cast(extract(year from {{ date_expr }}) as {{ dbt.type_string() }}) || '-' || right(cast(extract(year from {{ date_expr }}) + 1 as {{ dbt.type_string() }}), 2)
+        else cast(extract(year from {{ date_expr }}) - 1 as {{ dbt.type_string() }}) || '-' || right(cast(extract(year from {{ date_expr }}) as {{ dbt.type_string() }}), 2)
     end
 {%- endmacro %}

@@ -102,7 +102,7 @@ carers as (
     select
         councils.icb_code,
         facts.financial_year,
-        string_agg(distinct facts.la_name, '; ' order by facts.la_name) as carers_councils,
+        {{ string_agg_ordered('facts.la_name', "'; '", distinct=true) }} as carers_councils,
         count(distinct facts.la_code) filter (where facts.measure_code = '1D' and facts.value is not null) as carers_councils_reporting,
         median(facts.value) filter (where facts.measure_code = '1D') as carer_quality_of_life_median,
         median(facts.value) filter (where facts.measure_code = '3D2') as carers_finding_information_easy_pct_median
