@@ -174,7 +174,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         err_console.print(f"[red]✗[/] {p}: no such file")
     bad = bool(missing)
     for path in (p for p in paths if p.is_file()):
-        result = intake(path, store, SOURCES.values(), spec=spec)
+        result = intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes)
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
         where = f" [dim]({result.source})[/]" if result.source else ""
         console.print(f"{mark} {result.message}{where}")

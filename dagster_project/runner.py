@@ -63,7 +63,7 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
         if not spec.sample_glob:
             continue
         for path in sorted(samples_dir.glob(spec.sample_glob)):
-            results.append(intake(path, store, SOURCES.values(), spec=spec))
+            results.append(intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes))
     return results
 
 

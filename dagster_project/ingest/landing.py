@@ -13,15 +13,22 @@ warehouse DuckDB file, so sensors and the CLI can read them while a load holds t
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+# A temporary file younger than this is never swept: its writer may be between creating and locking it.
+TEMP_MIN_AGE_S = 2.0
+# A stored file without its manifest (or a manifest without its file) older than this was left by an
+# interrupted put or quarantine; a live one completes within milliseconds.
+ORPHAN_MIN_AGE_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -66,16 +73,27 @@ def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+def _locked_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new temporary file beside `name`, locked (flock) until its writer renames it or dies.
+
+    The kernel drops the lock when the writer's process ends however it ends, so `sweep_temp_files`
+    can tell a killed writer's leftovers from a live writer's work in progress.
+    """
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd, tmp
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary name in the same folder, fsync, then rename: readers see all or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _locked_temp(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+            os.replace(tmp, path)  # still locked: a sweep never takes a finished file for an orphan
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -83,16 +101,39 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def copy_atomically(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    fd, tmp = _locked_temp(dest.parent, dest.name)
     try:
         with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
             shutil.copyfileobj(inp, out, CHUNK)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, dest)
+            os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sweep_temp_files(folder: Path, pattern: str = ".*.tmp", min_age_s: float = TEMP_MIN_AGE_S) -> list[Path]:
+    """Remove temporary files no live writer holds: what a killed process left in `folder`."""
+    removed: list[Path] = []
+    now = time.time()
+    for path in Path(folder).glob(pattern):
+        try:
+            if now - path.stat().st_mtime < min_age_s:
+                continue
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live writer
+        else:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
 
 
 class LandingStore:
@@ -131,10 +172,50 @@ class LandingStore:
             etag=etag,
             last_modified=last_modified,
         )
+        self.sweep(source)
         copy_atomically(src, landed.path(self.landing_dir))
         # The manifest is written last: a file without one is an interrupted put, redone next time.
-        write_atomically(self._manifest_path(source, sha), json.dumps(landed.as_record(), indent=2).encode())
+        try:
+            write_atomically(self._manifest_path(source, sha), json.dumps(landed.as_record(), indent=2).encode())
+        except BaseException:
+            # E.g. the disk filled between the two writes: leave no file that no manifest describes.
+            landed.path(self.landing_dir).unlink(missing_ok=True)
+            raise
         return landed, True
+
+    def sweep(self, source: str) -> list[Path]:
+        """Remove what interrupted puts and quarantines left in `source`'s folders (a killed process's
+        temporary files, a stored file without its manifest or a manifest without its file)."""
+        removed: list[Path] = []
+        for folder in (self.landing_dir / source, self.quarantine_dir / source):
+            if folder.is_dir():
+                removed += sweep_temp_files(folder)
+        folder = self.landing_dir / source
+        if not folder.is_dir():
+            return removed
+        now = time.time()
+        stems: dict[str, list[Path]] = {}
+        for path in folder.iterdir():
+            if not path.name.startswith("."):
+                stems.setdefault(path.name.split(".", 1)[0], []).append(path)
+        for paths in stems.values():
+            if len(paths) != 1:
+                continue
+            path = paths[0]
+            try:
+                if now - path.stat().st_mtime <= ORPHAN_MIN_AGE_S:
+                    continue
+                if path.suffix == ".json":
+                    # A manifest alone: its file was moved to quarantine by a process killed before it
+                    # removed the manifest. (Keep any manifest whose named file is there.)
+                    stored = json.loads(path.read_text()).get("stored_name")
+                    if stored and (folder / stored).exists():
+                        continue
+                path.unlink(missing_ok=True)
+                removed.append(path)
+            except (FileNotFoundError, ValueError):
+                continue
+        return removed
 
     def _manifest_path(self, source: str, sha: str) -> Path:
         return self.landing_dir / source / f"{sha}.json"
@@ -178,19 +259,38 @@ class LandingStore:
         self._manifest_path(landed.source, landed.sha256).unlink(missing_ok=True)
         return dest
 
-    def reject(self, src: Path, *, source: str, error: dict, original_name: str | None = None, sha256: str | None = None) -> Path:
-        """Keep a copy of a file that never reached landing (it failed to parse) in quarantine."""
+    def reject(
+        self,
+        src: Path,
+        *,
+        source: str,
+        error: dict,
+        original_name: str | None = None,
+        sha256: str | None = None,
+        keep_copy: bool = True,
+    ) -> Path | None:
+        """Keep a copy of a file that never reached landing (it failed to parse) in quarantine.
+
+        With `keep_copy=False` (a file too large to read) only the reason is recorded, under a key
+        made from its name, size and time, since its checksum would mean reading it.
+        """
         src = Path(src)
-        sha = sha256 or sha256_of(src)
-        ext = src.suffix.lower() or ".bin"
         folder = self.quarantine_dir / source
-        dest = folder / f"{sha}{ext}"
-        copy_atomically(src, dest)
+        stat = src.stat()
+        if keep_copy:
+            sha = sha256 or sha256_of(src)
+            key = sha
+            dest = folder / f"{sha}{src.suffix.lower() or '.bin'}"
+            copy_atomically(src, dest)
+        else:
+            sha = sha256
+            key = "unread-" + hashlib.sha256(f"{original_name or src.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()
+            dest = None
         record = {
-            "source": source, "sha256": sha, "size": src.stat().st_size, "original_name": original_name or src.name,
-            "stored_name": dest.name, "rejected_at": now_utc(), "error": error,
+            "source": source, "sha256": sha, "size": stat.st_size, "original_name": original_name or src.name,
+            "stored_name": dest.name if dest else None, "rejected_at": now_utc(), "error": error,
         }
-        write_atomically(folder / f"{sha}.reason.json", json.dumps(record, indent=2).encode())
+        write_atomically(folder / f"{key}.reason.json", json.dumps(record, indent=2).encode())
         return dest
 
     def quarantined(self, source: str | None = None) -> list[dict]:
