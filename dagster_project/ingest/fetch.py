@@ -3,6 +3,12 @@
 The body streams to a temporary file in the destination folder while its sha256 is computed, so a
 large file never sits in memory and a partial download never looks like a whole one. A 304 answer to
 a conditional GET (ETag / Last-Modified from the previous fetch) means nothing changed.
+
+Every attempt is bounded in time as a whole, not only per read: a server that drips a byte at a time
+never trips a read timeout. Transient faults (connection reset, a body shorter than its
+Content-Length, 429/5xx, too slow) are retried a bounded number of times, honouring Retry-After up
+to a limit; a publisher that asks for a longer wait gets a clear failure now rather than a sleeping
+sensor. The failure names the URL and lists what each attempt met.
 """
 
 from __future__ import annotations
@@ -26,11 +32,22 @@ USER_AGENT = "nhs-warehouse (+https://github.com/; open data loader)"
 
 
 class FetchError(Exception):
-    def __init__(self, message: str, *, url: str, status: int | None = None, reason: str = "fetch_failed") -> None:
+    """`reason`: gave_up (retries spent), retry_later (Retry-After over the limit), http_error (4xx),
+    too_large, store_failed (could not write the download), fetch_failed."""
+
+    def __init__(
+        self, message: str, *, url: str, status: int | None = None, reason: str = "fetch_failed", attempts: list[str] | None = None
+    ) -> None:
         self.url = url
         self.status = status
         self.reason = reason
+        self.message = message
+        self.attempts = list(attempts or [])
         super().__init__(f"{url}: {message}")
+
+    def as_record(self) -> dict:
+        """For a failure log or an alert: what failed, why, and what each attempt met."""
+        return {"url": self.url, "reason": self.reason, "status": self.status, "message": self.message, "attempts": self.attempts}
 
 
 @dataclass(frozen=True)
@@ -77,8 +94,13 @@ def fetch(
     headers: dict[str, str] | None = None,
     client: httpx.Client | None = None,
     sleep=time.sleep,
+    attempt_deadline_s: float = 600.0,
+    max_retry_after_s: float = MAX_RETRY_AFTER_S,
 ) -> FetchResult:
-    """GET `url` into a new file under `dest_dir`; retry transient failures up to `retries` times."""
+    """GET `url` into a new file under `dest_dir`; retry transient failures up to `retries` times.
+
+    Each attempt may take at most `attempt_deadline_s` in all (headers and body).
+    """
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -88,17 +110,27 @@ def fetch(
         request_headers["If-Modified-Since"] = last_modified
     own_client = client is None
     client = client or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=True)
+    met: list[str] = []
     try:
         attempt = 0
         while True:
             attempt += 1
             try:
-                return _fetch_once(client, url, dest_dir, request_headers, max_bytes, attempt)
+                return _fetch_once(client, url, dest_dir, request_headers, max_bytes, attempt, attempt_deadline_s)
             except _Retryable as exc:
+                met.append(exc.message)
+                if exc.retry_after is not None and exc.retry_after > max_retry_after_s:
+                    raise FetchError(
+                        f"{exc.message}: the publisher asks to retry after {exc.retry_after:,.0f} s, longer than the "
+                        f"{max_retry_after_s:,.0f} s a fetch waits; try again later",
+                        url=url, status=exc.status, reason="retry_later", attempts=met,
+                    ) from None
                 if attempt > retries:
-                    raise FetchError(f"gave up after {attempt} attempts: {exc.message}", url=url, status=exc.status) from None
+                    raise FetchError(
+                        f"gave up after {attempt} attempts: {'; '.join(met)}", url=url, status=exc.status, reason="gave_up",
+                        attempts=met,
+                    ) from None
                 delay = exc.retry_after if exc.retry_after is not None else backoff_s * 2 ** (attempt - 1)
-                delay = min(delay, MAX_RETRY_AFTER_S)
                 log.warning("fetch %s attempt %d failed (%s); retrying in %.1f s", url, attempt, exc.message, delay)
                 sleep(delay)
     finally:
@@ -114,7 +146,10 @@ class _Retryable(Exception):
         super().__init__(message)
 
 
-def _fetch_once(client: httpx.Client, url: str, dest_dir: Path, headers: dict, max_bytes: int, attempt: int) -> FetchResult:
+def _fetch_once(
+    client: httpx.Client, url: str, dest_dir: Path, headers: dict, max_bytes: int, attempt: int, deadline_s: float
+) -> FetchResult:
+    started = time.monotonic()
     try:
         with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
@@ -125,7 +160,7 @@ def _fetch_once(client: httpx.Client, url: str, dest_dir: Path, headers: dict, m
             if response.status_code in RETRYABLE_STATUS:
                 raise _Retryable(f"HTTP {response.status_code}", response.status_code, _retry_after(response))
             if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code}", url=url, status=response.status_code)
+                raise FetchError(f"HTTP {response.status_code}", url=url, status=response.status_code, reason="http_error")
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(
@@ -142,8 +177,13 @@ def _fetch_once(client: httpx.Client, url: str, dest_dir: Path, headers: dict, m
                         size += len(chunk)
                         if size > max_bytes:
                             raise FetchError(f"body exceeds the {max_bytes:,}-byte limit", url=url, reason="too_large")
+                        if time.monotonic() - started > deadline_s:
+                            raise _Retryable(f"too slow: {size:,} bytes in {time.monotonic() - started:.1f} s (limit {deadline_s:g} s)")
                         digest.update(chunk)
                         out.write(chunk)
+            except OSError as exc:
+                Path(tmp).unlink(missing_ok=True)
+                raise FetchError(f"cannot write the download: {exc.strerror or exc}", url=url, reason="store_failed") from exc
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
