@@ -114,6 +114,7 @@ def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
         store.reject(path, source=UNRECOGNISED, error=error.as_record(), original_name=name)
         return IntakeResult(path, "rejected", message=error.describe(), error=error.as_record())
 
+    store.sweep(spec.key)  # what a killed intake left, whether or not this file turns out new
     sha = sha256_of(path)
     if store.is_quarantined(spec.key, sha):
         return IntakeResult(

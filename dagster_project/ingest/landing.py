@@ -172,7 +172,6 @@ class LandingStore:
             etag=etag,
             last_modified=last_modified,
         )
-        self.sweep(source)
         copy_atomically(src, landed.path(self.landing_dir))
         # The manifest is written last: a file without one is an interrupted put, redone next time.
         try:
