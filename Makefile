@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install run test dev bench clean
+.PHONY: install run test dev daemon bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,7 +30,7 @@ run: install
 test: install
 	$(VENV)/bin/pytest
 
-## Dagster UI and daemon on http://127.0.0.1:3000 for this workspace
+## Dagster UI and daemon (sensors, schedules, automation) on http://127.0.0.1:3000 for this workspace
 dev: install
 	$(VENV)/bin/nhs-warehouse dev
 
@@ -40,3 +40,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt/target
+
+## The Dagster daemon alone (sensors, schedules, automation; no UI)
+daemon: install
+	$(VENV)/bin/nhs-warehouse daemon

@@ -2,9 +2,11 @@
 
     nhs-warehouse build                  land the bundled samples, load what is pending, build and publish marts
     nhs-warehouse ingest PATH... [--source KEY]   put files into the landing store (source found by content)
+    nhs-warehouse fetch-cqc [--local-authority NAME] [--region NAME]   capture the CQC API into landing
     nhs-warehouse query SQL [--format table|csv|json]   query the published marts (read-only)
     nhs-warehouse status                 partitions, last loads, failed checks, quarantined files
     nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
+    nhs-warehouse daemon                 the Dagster daemon (sensors, schedules, automation) without the UI
     nhs-warehouse dev                    the Dagster UI and daemon for this workspace
 """
 
@@ -161,7 +163,7 @@ def _print_build_summary(settings: Settings, seconds: float) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from dagster_project.ingest.intake import intake
+    from dagster_project.ingest.intake import intake, intake_folder
     from dagster_project.runner import store_for
     from dagster_project.sources import SOURCES, get_source
 
@@ -169,19 +171,54 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     spec = get_source(args.source) if args.source else None
     store = store_for(settings)
     paths = [Path(p) for p in args.paths]
-    missing = [p for p in paths if not p.is_file()]
+    missing = [p for p in paths if not p.exists()]
     for p in missing:
         err_console.print(f"[red]✗[/] {p}: no such file")
     bad = bool(missing)
-    for path in (p for p in paths if p.is_file()):
-        result = intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes)
-        mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
-        where = f" [dim]({result.source})[/]" if result.source else ""
-        console.print(f"{mark} {result.message}{where}")
-        bad |= not result.ok
+    for path in (p for p in paths if p.exists()):
+        # A folder is a capture of many documents (e.g. the CQC API): each source lands its part.
+        results = (
+            intake_folder(path, store, SOURCES.values(), spec=spec) if path.is_dir()
+            else [intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes)]
+        )
+        for result in results:
+            mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+            where = f" [dim]({result.source})[/]" if result.source else ""
+            console.print(f"{mark} {result.message}{where}")
+            bad |= not result.ok
     if not bad:
         console.print("Run [bold]nhs-warehouse build[/] (or let the daemon's sensors) load them.")
     return 1 if bad else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# fetch-cqc
+
+
+def cmd_fetch_cqc(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    from dagster_project.ingest.fetch import FetchError
+    from dagster_project.sources.cqc.api import capture_to_landing
+
+    settings.ensure_dirs()
+    settings = dataclasses.replace(
+        settings,
+        cqc_local_authority=args.local_authority or settings.cqc_local_authority,
+        cqc_region=args.region or settings.cqc_region,
+    )
+    try:
+        with console.status("Capturing the CQC API (list pages, then every document)…"):
+            record, results = capture_to_landing(settings)
+    except FetchError as exc:
+        err_console.print(f"[red]✗[/] CQC API capture failed, nothing landed: {exc}")
+        return 1
+    counts = ", ".join(f"{n['listed']} {entity}" for entity, n in record["documents"].items())
+    console.print(f"[green]✓[/] captured {counts} as at {record['as_at']}")
+    for result in results:
+        mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+        console.print(f"{mark} {result.message} [dim]({result.source})[/]")
+    return 0 if all(r.ok for r in results) else 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,6 +327,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         console.print(q)
     else:
         console.print("No quarantined files.")
+    _print_recent_alerts(settings)
     if settings.serving_db.exists():
         from dagster_project.publish import current_version
 
@@ -297,6 +335,20 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     else:
         console.print("Nothing published yet.")
     return 0
+
+
+def _print_recent_alerts(settings: Settings) -> None:
+    from dagster_project.alerts import Notifier
+
+    alerts = Notifier(settings).recent(limit=10) if settings.alerts_db.exists() else []
+    if not alerts:
+        return
+    t = Table(title=f"Recent alerts ({settings.alerts_db})")
+    for c in ("raised", "state", "title", "delivered"):
+        t.add_column(c)
+    for a in alerts:
+        t.add_row(str(a["raised_at"]), a["state"], a["title"], f"{a['delivered_to']}/{a['targets']}")
+    console.print(t)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,6 +400,24 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     os.execve(command[0], command, env)
 
 
+def cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
+    """`dagster-daemon run` for this workspace: sensors, schedules, automation and the run queue."""
+    import os
+
+    from dagster_project.settings import PROJECT_ROOT
+
+    settings.ensure_dirs()
+    env = dagster_env(settings)
+    daemon = Path(sys.executable).parent / "dagster-daemon"
+    command = [str(daemon), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")]
+    console.print(
+        f"Dagster daemon for {settings.home} (DAGSTER_HOME={env['DAGSTER_HOME']}): watching "
+        f"{settings.incoming_dir} every {settings.landing_interval_s} s; alerts to "
+        f"{len(settings.alert_urls)} channel(s) and {settings.alerts_db}"
+    )
+    os.execve(command[0], command, env)
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -360,11 +430,15 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="put files into the landing store")
     i.add_argument("paths", nargs="+")
     i.add_argument("--source", help="source key (default: detected from the file's content)")
+    f = sub.add_parser("fetch-cqc", help="capture the CQC API (settings: NHS_WAREHOUSE_CQC_*) into the landing store")
+    f.add_argument("--local-authority", help="only this local authority's locations (default: NHS_WAREHOUSE_CQC_LOCAL_AUTHORITY)")
+    f.add_argument("--region", help="only this CQC region's locations (default: NHS_WAREHOUSE_CQC_REGION)")
     q = sub.add_parser("query", help="query the published marts, read-only")
     q.add_argument("sql")
     q.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sub.add_parser("status", help="partitions, last loads, failed checks, quarantined files")
     sub.add_parser("publish", help="republish the marts from the warehouse")
+    sub.add_parser("daemon", help="the Dagster daemon (sensors, schedules, automation) without the UI")
     d = sub.add_parser("dev", help="the Dagster UI and daemon for this workspace")
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=3000)
@@ -374,9 +448,11 @@ def parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "build": cmd_build,
     "ingest": cmd_ingest,
+    "fetch-cqc": cmd_fetch_cqc,
     "query": cmd_query,
     "status": cmd_status,
     "publish": cmd_publish,
+    "daemon": cmd_daemon,
     "dev": cmd_dev,
 }
 

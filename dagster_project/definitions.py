@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+)
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_executable, dbt_project, warehouse_dbt_assets
@@ -34,11 +41,45 @@ MARTS_JOB = define_asset_job(
 )
 
 
+def build_sensors(settings: Settings) -> list:
+    from dagster_project.automation.landing import build_landing_sensor
+    from dagster_project.automation.publications import build_publication_sensor
+    from dagster_project.automation.run_alerts import build_run_alert_sensor
+
+    jobs = {job.name: job for job in RAW_JOBS}
+    publications = [build_publication_sensor(spec, settings, jobs[raw_job_name(key)]) for key, spec in SOURCES.items()]
+    return [
+        build_landing_sensor(settings, list(jobs.values())),
+        *[s for s in publications if s is not None],
+        build_run_alert_sensor(settings),
+        # dbt models and the serving snapshot follow raw loads by their automation conditions.
+        AutomationConditionSensorDefinition(
+            "marts_follow_raw",
+            target=AssetSelection.all(),
+            default_status=DefaultSensorStatus.RUNNING,
+            minimum_interval_seconds=settings.automation_interval_s,
+            run_tags=WRITER_TAGS,
+        ),
+    ]
+
+
+def build_schedules(settings: Settings) -> list:
+    from dagster_project.automation.freshness import build_freshness_schedule
+
+    jobs = {job.name: job for job in RAW_JOBS}
+    return [build_freshness_schedule(spec, settings, jobs[raw_job_name(key)]) for key, spec in SOURCES.items()]
+
+
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or load_settings()
     return Definitions(
         assets=[*RAW_ASSETS.values(), warehouse_dbt_assets, serving_marts],
         jobs=[*RAW_JOBS, MARTS_JOB],
+        sensors=build_sensors(settings),
+        schedules=build_schedules(settings),
+        # One process per run, not one per step: a step's process start (imports, GX) costs seconds
+        # and the writer pool runs steps one at a time anyway.
+        executor=in_process_executor,
         resources={
             "duckdb": duckdb_resource(settings),
             "dbt": DbtCliResource(

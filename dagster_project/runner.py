@@ -11,7 +11,9 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster_project.ingest.intake import IntakeResult, intake
+from dagster import AssetCheckSeverity
+
+from dagster_project.ingest.intake import IntakeResult, intake, intake_folder
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.settings import SAMPLES_DIR, Settings
 from dagster_project.sources import SOURCES
@@ -60,10 +62,13 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
     store = store_for(settings)
     results = []
     for spec in SOURCES.values():
-        if not spec.sample_glob:
-            continue
-        for path in sorted(samples_dir.glob(spec.sample_glob)):
-            results.append(intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes))
+        paths = sorted({path for pattern in spec.sample_globs for path in samples_dir.glob(pattern)})
+        for path in paths:
+            # A folder is a capture (e.g. the CQC API's documents): the spec packs its own part of it.
+            if path.is_dir():
+                results.extend(intake_folder(path, store, SOURCES.values(), spec=spec))
+            else:
+                results.append(intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes))
     return results
 
 
@@ -116,7 +121,9 @@ def _summarise(job_name: str, result) -> RunSummary:
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
             summary.check_results[name] = evaluation.passed
             summary.check_metadata[name] = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
-            if not evaluation.passed:
+            # A WARN-severity check (e.g. "the month a published figure comes from is not loaded")
+            # is reported, not a build failure.
+            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
                 summary.failed_checks.append(name)
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
@@ -138,17 +145,41 @@ def run_job(settings: Settings, job_name: str, tags: dict[str, str] | None = Non
 
         defs = build_definitions(settings)
         job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=get_instance(settings), tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    instance = get_instance(settings)
+    result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    alert_on_run(settings, instance, result.run_id)
     return _summarise(job_name, result)
+
+
+def alert_on_run(settings: Settings, instance, run_id: str) -> None:
+    """Alert on a CLI run's failures now, as the daemon's alert sensor would (it de-duplicates)."""
+    import logging
+
+    from dagster_project.alerts import Notifier
+    from dagster_project.automation.run_alerts import alert_for_run
+
+    try:
+        alert_for_run(instance, instance.get_run_by_id(run_id), Notifier(settings), settings)
+    except Exception:  # alerting must never break a build; the daemon's sensor reads the run again
+        logging.getLogger(__name__).exception("could not raise alerts for run %s", run_id)
 
 
 def run_raw_load(settings: Settings, source_key: str, periods: list[str]) -> RunSummary:
     """One run that loads every period from the first to the last pending one (unchanged ones are skipped)."""
     from dagster_project.definitions import raw_job_name
 
+    start, end = min(periods), max(periods)
+    spec = SOURCES[source_key]
+    if spec.partitioning == "snapshot":
+        # Snapshot keys are dynamic: register them, and bound the range in the instance's key order.
+        from dagster_project.assets.partitions import register_snapshots
+
+        ordered = register_snapshots(get_instance(settings), spec, periods)
+        positions = [ordered.index(p) for p in periods]
+        start, end = ordered[min(positions)], ordered[max(positions)]
     tags = {
-        "dagster/asset_partition_range_start": min(periods),
-        "dagster/asset_partition_range_end": max(periods),
+        "dagster/asset_partition_range_start": start,
+        "dagster/asset_partition_range_end": end,
     }
     return run_job(settings, raw_job_name(source_key), tags)
 

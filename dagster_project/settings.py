@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
+# Reference lists (dbt seeds) that expectation suites may read, e.g. the councils that exist.
+REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 
 # DuckDB 2.x writes a storage format DuckDB 1.4 cannot open; BI drivers still bundle 1.4 (STACK.md).
 STORAGE_COMPATIBILITY_VERSION = "v1.4.0"
@@ -51,6 +53,28 @@ class Settings:
     lock_timeout_s: float = 120.0
     publish_grace_s: float = 3600.0
     source_urls: dict[str, str] = field(default_factory=dict)
+    # CQC API: the subscription key (sent as Ocp-Apim-Subscription-Key) and which locations a
+    # capture covers (a local authority, a region, or both; neither means all of England).
+    cqc_api_key: str | None = None
+    cqc_local_authority: str | None = None
+    cqc_region: str | None = None
+    # Event-driven operation (dagster_project/automation/). Intervals are seconds between sensor ticks.
+    landing_interval_s: int = 15
+    # A dropped file is taken once its size and mtime held still across two ticks, or at first sight
+    # when it has not changed for this long (files that arrived while the daemon was down).
+    landing_settle_s: float = 60.0
+    publication_interval_s: int = 3600
+    # Whether the publication sensors start polling publishers when the daemon starts.
+    poll_publishers: bool = True
+    automation_interval_s: int = 30
+    alert_interval_s: int = 30
+    # An unresolved failure is announced once, then reminded about after this long (0: never remind).
+    alert_reminder_s: float = 24 * 3600.0
+    # Nightly freshness reconciliation (cron, in the publisher's time zone).
+    freshness_cron: str = "0 2 * * *"
+    timezone: str = "Europe/London"
+    # Where alerts link to a run: the Dagster UI (`make dev`) as people reach it.
+    dagster_url: str = "http://127.0.0.1:3000"
 
     @property
     def landing_dir(self) -> Path:
@@ -80,6 +104,11 @@ class Settings:
     def validation_dir(self) -> Path:
         """GX validation results and Data Docs."""
         return self.home / "validation"
+
+    @property
+    def alerts_db(self) -> Path:
+        """The alert log: its own small DuckDB file, so alerting never waits on the warehouse writer."""
+        return self.home / "alerts.duckdb"
 
     @property
     def dagster_home(self) -> Path:
@@ -113,4 +142,17 @@ def load_settings() -> Settings:
         lock_timeout_s=_env_float("NHS_WAREHOUSE_LOCK_TIMEOUT", 120.0),
         publish_grace_s=_env_float("NHS_WAREHOUSE_PUBLISH_GRACE", 3600.0),
         source_urls=source_urls,
+        cqc_api_key=os.environ.get("NHS_WAREHOUSE_CQC_API_KEY", "").strip() or None,
+        cqc_local_authority=os.environ.get("NHS_WAREHOUSE_CQC_LOCAL_AUTHORITY", "").strip() or None,
+        cqc_region=os.environ.get("NHS_WAREHOUSE_CQC_REGION", "").strip() or None,
+        landing_interval_s=int(_env_float("NHS_WAREHOUSE_LANDING_INTERVAL", 15)),
+        landing_settle_s=_env_float("NHS_WAREHOUSE_LANDING_SETTLE", 60.0),
+        publication_interval_s=int(_env_float("NHS_WAREHOUSE_PUBLICATION_INTERVAL", 3600)),
+        poll_publishers=_env("NHS_WAREHOUSE_POLL_PUBLISHERS", "on").casefold() not in ("0", "off", "false", "no"),
+        automation_interval_s=int(_env_float("NHS_WAREHOUSE_AUTOMATION_INTERVAL", 30)),
+        alert_interval_s=int(_env_float("NHS_WAREHOUSE_ALERT_INTERVAL", 30)),
+        alert_reminder_s=_env_float("NHS_WAREHOUSE_ALERT_REMINDER", 24 * 3600.0),
+        freshness_cron=_env("NHS_WAREHOUSE_FRESHNESS_CRON", "0 2 * * *"),
+        timezone=_env("NHS_WAREHOUSE_TIMEZONE", "Europe/London"),
+        dagster_url=_env("NHS_WAREHOUSE_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/"),
     )

@@ -2,7 +2,7 @@
 
 dbt sources map to the raw assets (through `meta.dagster.asset_key` in the sources YAML), so lineage
 runs publisher -> raw -> staging -> marts -> serving in one graph. Models follow their upstream data
-by declarative automation (eager): a new raw partition rebuilds what depends on it.
+by declarative automation (automation/conditions.py): a new raw partition rebuilds what depends on it.
 """
 
 
@@ -17,8 +17,11 @@ from typing import Any, Mapping
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project.ingest.load import ensure_raw_tables
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.sources import SOURCES
+from dagster_project.warehouse import open_warehouse
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -65,7 +68,11 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         return fqn[2] if len(fqn) > 3 else (fqn[1] if len(fqn) > 2 else None)
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        return AutomationCondition.eager()
+        from dagster_project.automation.conditions import model_follows_upstream, seed_when_missing
+
+        if dbt_resource_props.get("resource_type") == "seed":
+            return seed_when_missing()
+        return model_follows_upstream()
 
 
 translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -76,7 +83,23 @@ ensure_manifest()
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # dbt runs as a subprocess; the profile reads the warehouse file's path from the environment.
     os.environ["NHS_WAREHOUSE_DB"] = str(warehouse.settings.warehouse_db)
-    yield from dbt.cli(["build"], context=context).stream()
+    # Sources with nothing loaded yet read as empty tables rather than failing every model after them.
+    with open_warehouse(warehouse.settings.warehouse_db) as con:
+        ensure_raw_tables(con, SOURCES.values())
+    args = ["build"]
+    if _partially_built(context):
+        # Until every model has been built once (a fresh home filled by automation, one subset at a
+        # time), dbt's default (eager) indirect selection would run tests that join a selected model
+        # to one not built yet (relationships, singular tests) and fail on a missing table.
+        # `buildable` runs only the tests whose parents are all selected or upstream of the selection.
+        args += ["--indirect-selection", "buildable"]
+    yield from dbt.cli(args, context=context).stream()
+
+
+def _partially_built(context: AssetExecutionContext) -> bool:
+    keys = list(context.assets_def.keys)
+    latest = context.instance.get_latest_materialization_events(keys)
+    return any(latest.get(key) is None for key in keys)
 
 
 def published_models() -> list[tuple[AssetKey, str]]:

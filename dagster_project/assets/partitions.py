@@ -48,3 +48,17 @@ def partitions_for(spec: SourceSpec) -> PartitionsDefinition:
     if spec.partitioning == "snapshot":
         return snapshots(spec.key)
     raise ValueError(f"{spec.key}: unknown partitioning {spec.partitioning!r}")
+
+
+def register_snapshots(instance, spec: SourceSpec, keys: list[str]) -> list[str]:
+    """Add snapshot keys the instance does not know yet; return the source's keys in Dagster's order.
+
+    Snapshot partitions are dynamic: a run (or a range of keys) may only name keys the instance has,
+    so every caller that loads a snapshot adds its key first.
+    """
+    definition = snapshots(spec.key)
+    known = instance.get_dynamic_partitions(definition.name)
+    new = [k for k in sorted(set(keys)) if k not in known]
+    if new:
+        instance.add_dynamic_partitions(definition.name, new)
+    return instance.get_dynamic_partitions(definition.name)

@@ -130,6 +130,10 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
             ),
             metadata={
                 "failures": MetadataValue.json(_failure_details(outcomes)),
+                # Partitions whose new vintage passed and was swapped in (alerts resolve on these).
+                "partitions_passed": MetadataValue.json(
+                    [{"partition": o.period, "file": o.file_name, "file_sha256": o.file_sha256} for o in loaded]
+                ),
                 "partitions_validated": len(gated),
                 "data_docs": MetadataValue.path(str(docs)) if docs else MetadataValue.text("not rebuilt (nothing validated)"),
             },

@@ -8,6 +8,7 @@ store that cannot write (a full disk) fails the intake cleanly, leaving landing 
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -70,6 +71,9 @@ def intake(
     max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> IntakeResult:
     path = Path(path)
+    if path.is_dir():
+        results = intake_folder(path, store, specs, spec=spec)
+        return results[0] if len(results) == 1 else _combined(path, results)
     name = original_name or path.name
     try:
         return _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
@@ -136,3 +140,45 @@ def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
         last_modified=last_modified, sha256=sha,
     )
     return IntakeResult(path, "landed", spec.key, landed, landed.periods, message=f"{name}: landed for {', '.join(landed.periods)}")
+
+
+def intake_folder(
+    folder: Path, store: LandingStore, specs: Iterable[SourceSpec], *, spec: SourceSpec | None = None
+) -> list[IntakeResult]:
+    """Land a capture folder (e.g. an API snapshot as one file per document) as one file per source.
+
+    Each source that can `pack` a folder gathers its own documents into one bundle, which then goes
+    through `intake` like any file: recognised by content, parsed, stored once by checksum.
+    """
+    folder = Path(folder)
+    specs = list(specs)
+    candidates = [spec] if spec is not None else [s for s in specs if s.pack is not None]
+    results: list[IntakeResult] = []
+    with tempfile.TemporaryDirectory(prefix="nhs-warehouse-pack-") as work:
+        for candidate in candidates:
+            if candidate.pack is None:
+                error = IngestError(f"{candidate.key} is not captured as a folder; pass a file", file=folder, reason="not_a_file")
+                return [IntakeResult(folder, "rejected", candidate.key, message=error.describe(), error=error.as_record())]
+            try:
+                packed = candidate.pack(folder, Path(work))
+            except IngestError as exc:
+                exc.with_file(folder)
+                results.append(IntakeResult(folder, "rejected", candidate.key, message=exc.describe(), error=exc.as_record()))
+                continue
+            if packed is None:
+                continue
+            results.append(
+                intake(packed, store, specs, spec=candidate, original_name=f"{folder.name}/{packed.name}")
+            )
+    if not results:
+        error = IngestError("folder holds no capture of any known publication", file=folder, reason="unrecognised")
+        results.append(IntakeResult(folder, "rejected", message=error.describe(), error=error.as_record()))
+    return results
+
+
+def _combined(folder: Path, results: list[IntakeResult]) -> IntakeResult:
+    """One result standing for several sources' bundles from one folder (the worst status wins)."""
+    bad = [r for r in results if not r.ok]
+    first = bad[0] if bad else results[0]
+    message = "; ".join(f"{r.source}: {r.message}" for r in results)
+    return IntakeResult(folder, first.status, first.source, first.landed, first.periods, message, first.error)

@@ -70,7 +70,9 @@ def sha256_of(path: Path) -> str:
 
 
 def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    # Microseconds: arrival order decides a partition's current vintage, and two vintages of a month
+    # can land within one second (a revision polled right after the first release).
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _locked_temp(folder: Path, name: str) -> tuple[int, str]:
@@ -84,33 +86,33 @@ def _locked_temp(folder: Path, name: str) -> tuple[int, str]:
     return fd, tmp
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary name in the same folder, fsync, then rename: readers see all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _locked_temp(path.parent, path.name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.replace(tmp, path)  # still locked: a sweep never takes a finished file for an orphan
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def copy_atomically(src: Path, dest: Path) -> None:
+def _atomic(dest: Path, write) -> None:
+    """Write through `write(handle)` to a temporary name beside `dest`, fsync, then rename it into
+    place: readers see the whole file or nothing, and a crash leaves only a dot-temp file (which
+    `sweep_temp_files` removes once its writer's lock is gone)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _locked_temp(dest.parent, dest.name)
     try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            shutil.copyfileobj(inp, out, CHUNK)
-            out.flush()
-            os.fsync(out.fileno())
-            os.replace(tmp, dest)
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.replace(tmp, dest)  # still locked: a sweep never takes a finished file for an orphan
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    _atomic(path, lambda handle: handle.write(data))
+
+
+def copy_atomically(src: Path, dest: Path) -> None:
+    def copy(handle):
+        with open(src, "rb") as source:
+            shutil.copyfileobj(source, handle, CHUNK)
+
+    _atomic(dest, copy)
 
 
 def sweep_temp_files(folder: Path, pattern: str = ".*.tmp", min_age_s: float = TEMP_MIN_AGE_S) -> list[Path]:

@@ -73,6 +73,22 @@ def ensure_table(con: duckdb.DuckDBPyConnection, qualified: str, columns: list[t
             con.execute(f"alter table {target} add column {quote_ident(name)} {type_}")
 
 
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs) -> list[str]:
+    """Create, empty, every raw table a registered source has not loaded yet; returns their names.
+
+    dbt reads each source's raw tables; a publication with no file landed yet (or none bundled,
+    such as a survey whose parser is tested on constructed files) must read as empty, not missing.
+    """
+    created = []
+    for spec in specs:
+        for suffix, columns in spec.table_columns().items():
+            name = table_name(spec, suffix)
+            if not table_exists(con, name):
+                ensure_table(con, name, _ddl_columns(columns))
+                created.append(name)
+    return created
+
+
 def stage(
     spec: SourceSpec,
     period: str,

@@ -99,7 +99,13 @@ def record_validation(con: duckdb.DuckDBPyConnection, staged: StagedLoad, gate_r
 
 
 class PartitionLoader:
-    """Loads partitions of one source into the warehouse through the gate."""
+    """Loads partitions of one source into the warehouse through the gate.
+
+    A file is loaded whole or not at all: one file can cover several partitions (Oflog's ASCOF file
+    holds eight financial years), so before any of its periods is swapped in, every period it
+    covers is staged and gated. If any fails, the file is quarantined and none of its periods
+    changes: each keeps its previous vintage, never a mix of the good and bad parts of one file.
+    """
 
     def __init__(self, spec: SourceSpec, store: LandingStore, gate: Gate, pending_dir: Path) -> None:
         self.spec = spec
@@ -107,11 +113,59 @@ class PartitionLoader:
         self.gate = gate
         self.pending_dir = Path(pending_dir)
         self._parsed: dict[str, ParsedFile] = {}
+        self._checked: dict[str, dict[str, tuple[GateOutcome | None, dict | None]]] = {}
 
     def _parse(self, landed: LandedFile) -> ParsedFile:
         if landed.sha256 not in self._parsed:
             self._parsed = {landed.sha256: self.spec.parse(landed.path(self.store.landing_dir))}
         return self._parsed[landed.sha256]
+
+    def _stage(self, landed: LandedFile, parsed: ParsedFile, period: str) -> StagedLoad:
+        frames = parsed.for_period(period)
+        if frames[""].empty:
+            raise IngestError(f"no rows for period {period}", file=landed.original_name, reason="period_missing")
+        return stage(self.spec, period, landed, frames, self.pending_dir, loaded_at=_now())
+
+    def _check_file(self, con: duckdb.DuckDBPyConnection, landed: LandedFile, parsed: ParsedFile) -> dict[str, tuple[GateOutcome | None, dict | None]]:
+        """Gate every period the file covers, once per file: period -> (gate result, error or None)."""
+        if landed.sha256 in self._checked:
+            return self._checked[landed.sha256]
+        checks: dict[str, tuple[GateOutcome | None, dict | None]] = {}
+        staged_rows: dict[str, int] = {}
+        for period in parsed.periods:
+            try:
+                staged = self._stage(landed, parsed, period)
+            except IngestError as exc:
+                exc.with_file(landed.original_name)
+                checks[period] = (None, exc.as_record() | {"file": landed.original_name})
+                continue
+            gate_result = self.gate.validate(staged, self.spec.suite_path, self._previous_rows(con, period, staged_rows))
+            staged_rows[period] = staged.row_counts.get("", 0)
+            record_validation(con, staged, gate_result)
+            error = None
+            if not gate_result.success:
+                error = {
+                    "reason": "validation_failed",
+                    "message": gate_result.summary(),
+                    "file": landed.original_name,
+                    "row": None,
+                    "column": None,
+                }
+            checks[period] = (gate_result, error)
+        self._checked = {landed.sha256: checks}
+        return checks
+
+    def _previous_rows(self, con: duckdb.DuckDBPyConnection, period: str, staged_rows: dict[str, int]) -> int | None:
+        """Rows of the nearest earlier partition: loaded already, or earlier in the same file."""
+        loaded = con.execute(
+            "select period, row_count from meta.partition_loads where source_key = ? and is_current and period < ? "
+            "order by period desc limit 1",
+            [self.spec.key, period],
+        ).fetchone()
+        in_file = max((p for p in staged_rows if p < period), default=None)
+        if in_file is not None and (loaded is None or in_file > loaded[0]):
+            return staged_rows[in_file]
+        return loaded[1] if loaded else None
 
     def load(self, con: duckdb.DuckDBPyConnection, period: str) -> PartitionOutcome:
         spec = self.spec
@@ -125,26 +179,25 @@ class PartitionLoader:
             )
         try:
             parsed = self._parse(landed)
-            frames = parsed.for_period(period)
-            if frames[""].empty:
+            if period not in parsed.periods:
                 raise IngestError(f"no rows for period {period}", file=landed.original_name, reason="period_missing")
-            staged = stage(spec, period, landed, frames, self.pending_dir, loaded_at=_now())
         except IngestError as exc:
             exc.with_file(landed.original_name)
             return self._reject(con, period, landed, exc.as_record() | {"file": landed.original_name})
-        gate_result = self.gate.validate(staged, spec.suite_path, previous_partition_rows(con, spec.key, period))
-        record_validation(con, staged, gate_result)
-        if not gate_result.success:
-            error = {
-                "reason": "validation_failed",
-                "message": gate_result.summary(),
-                "file": landed.original_name,
-                "row": None,
-                "column": None,
-            }
+        checks = self._check_file(con, landed, parsed)
+        failed = {p: error for p, (_, error) in checks.items() if error is not None}
+        if failed:
+            error = dict(failed.get(period) or next(iter(failed.values())))
+            if len(checks) > 1:
+                error["message"] = (
+                    f"{landed.original_name} covers {len(checks)} periods and failed for {', '.join(sorted(failed))}, "
+                    f"so none is loaded: " + "; ".join(f"{p}: {e['message']}" for p, e in sorted(failed.items()))
+                )
             outcome = self._reject(con, period, landed, error)
-            outcome.gate = gate_result
+            outcome.gate = checks[period][0] if period in failed else next(g for g, e in checks.values() if e is not None)
             return outcome
+        gate_result = checks[period][0]
+        staged = self._stage(landed, parsed, period)
         swap_in(con, staged)
         return PartitionOutcome(
             spec.key, period, "loaded", landed.original_name, landed.sha256,

@@ -59,6 +59,18 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Cadence:
+    """How often a publisher releases, and how long after a period ends its release is due.
+
+    The nightly freshness reconciliation calls a source late when the newest period landed is older
+    than the newest period that should be out by now.
+    """
+
+    every: Literal["daily", "monthly", "yearly"]
+    due_after_days: int
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     key: str
     family: str
@@ -77,11 +89,16 @@ class SourceSpec:
     is_total_row: Callable[[dict[str, str]], bool] | None = None
     missing_markers: frozenset[str] = DEFAULT_MISSING_MARKERS
     sheet: str | None = None
-    # Where the bundled real samples are, relative to data/samples/.
-    sample_glob: str | None = None
+    # Where the bundled real samples are, relative to data/samples/: one glob, or several when a
+    # publication's samples come in more than one layout or folder.
+    sample_glob: str | tuple[str, ...] | None = None
     # Where the publisher puts it (a template with {period} or an index page), if fetched over HTTP.
     url_template: str | None = None
     index_url: str | None = None
+    # Which links on the index page are this publication's files (a regex on the URL path).
+    link_pattern: str | None = None
+    # Release cadence for freshness checks; None: derived from the partitioning (automation/freshness.py).
+    cadence: Cadence | None = None
     # A custom parser for shapes the tabular reader does not cover (nested JSON, workbooks).
     parser: Callable[[Path, "SourceSpec"], "ParsedFile"] | None = None
     # Content check for sources the tabular header match cannot recognise (e.g. JSON documents).
@@ -90,10 +107,26 @@ class SourceSpec:
     extra_tables: dict[str, tuple[Column, ...]] = field(default_factory=dict)
     # Columns that identify a data row within one partition (for revision diffs and uniqueness).
     row_key: tuple[str, ...] = ()
+    # Header spellings the reader drops on purpose, without a warning: personal data the warehouse
+    # does not need (e.g. a registered manager's name) never reaches a raw table.
+    dropped_columns: tuple[str, ...] = ()
+    # For snapshot files whose rows carry no period: one period for the whole file, from its rows
+    # ({canonical name: typed value}), e.g. the newest publication date it lists.
+    file_period: Callable[[list[dict[str, Any]]], str] | None = None
+    # Turns a capture folder (e.g. an API snapshot saved as one file per document) into the one
+    # file that lands for it: pack(folder, work_dir) -> path of that file, or None when the folder
+    # holds nothing of this source.
+    pack: Callable[[Path, Path], Path | None] | None = None
 
     @property
     def raw_table(self) -> str:
         return f"raw.{self.key}"
+
+    @property
+    def sample_globs(self) -> tuple[str, ...]:
+        if self.sample_glob is None:
+            return ()
+        return (self.sample_glob,) if isinstance(self.sample_glob, str) else tuple(self.sample_glob)
 
     @property
     def totals_table(self) -> str:
@@ -125,6 +158,10 @@ class SourceSpec:
 
     def matches(self, path: Path) -> bool:
         return self.match_score(path) == 1.0
+
+    @property
+    def dropped_spellings(self) -> frozenset[str]:
+        return frozenset(normalise_header(name) for name in self.dropped_columns)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

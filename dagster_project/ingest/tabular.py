@@ -249,6 +249,36 @@ def read_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]
         yield index, [None if c == "" else c for c in cells]
 
 
+def read_all_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+    """(sheet name, rows) for every sheet of a workbook, or [(file stem, rows)] for a CSV.
+
+    For publications that spread one table over several sheets or put tables on sheets whose
+    names change between releases; rows are (row number as the file shows it, cells).
+    """
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise IngestError("file is empty (0 bytes)", file=path, reason="empty")
+    if path.suffix.lower() in (".csv", ".txt"):
+        text = decode_text(path, path.read_bytes(), [])
+        if _looks_like_html(text):
+            raise IngestError("file is an HTML page, not a CSV extract", file=path, reason="html_not_data")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            return [(path.stem, [(reader.line_num, cells) for cells in reader])]
+        except csv.Error as exc:
+            raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for encrypted/corrupt workbooks
+        raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
+    return [
+        (name, [(i, [None if c == "" else c for c in cells]) for i, cells in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)])
+        for name in workbook.sheet_names
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Header and mapping
 
@@ -261,14 +291,20 @@ class Header:
     ignored: list[str]
 
 
-def match_header(cells: list[Any], columns: Iterable[Column]) -> tuple[dict[str, int], list[str], list[str]]:
-    """Map header cells to canonical columns: (index_of, unknown names, duplicated names)."""
+def match_header(
+    cells: list[Any], columns: Iterable[Column], dropped: frozenset[str] = frozenset()
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Map header cells to canonical columns: (index_of, unknown names, duplicated names).
+
+    Cells spelled like one of `dropped` (columns the spec leaves out on purpose) are neither
+    mapped nor reported as unknown.
+    """
     by_spelling = {s: c.name for c in columns for s in c.spellings}
     index_of: dict[str, int] = {}
     unknown, duplicated = [], []
     for i, cell in enumerate(cells):
         name = normalise_header(to_text(cell)) if cell is not None else ""
-        if not name:
+        if not name or name in dropped:
             continue
         canonical = by_spelling.get(name)
         if canonical is None:
@@ -284,7 +320,7 @@ def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path)
     required = [c.name for c in spec.columns if c.required]
     best: tuple[int, int, dict[str, int]] | None = None
     for position, (row_number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
-        index_of, unknown, duplicated = match_header(cells, spec.columns)
+        index_of, unknown, duplicated = match_header(cells, spec.columns, spec.dropped_spellings)
         if all(name in index_of for name in required):
             if duplicated:
                 raise IngestError(
@@ -417,6 +453,15 @@ def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) 
 
 
 def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, path: Path) -> None:
+    if spec.period_column is None and spec.file_period is not None:
+        # A snapshot file: one period for every row, read from the rows as a whole.
+        try:
+            period = spec.file_period(data[""])
+        except ValueError as exc:
+            raise IngestError(f"cannot tell which snapshot this file is ({exc})", file=path, reason="bad_period") from exc
+        for record in data[""] + data["totals"]:
+            record["_period"] = period
+        return
     if spec.period_column is None or spec.period_from_value is None:
         raise IngestError(f"spec {spec.key} has no period column", file=path, reason="spec")
     for record in data[""]:
@@ -440,6 +485,14 @@ def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, pat
                     row=record["_row_number"], column=spec.period_column, reason="bad_period",
                 ) from None
             record["_period"] = next(iter(periods))
+
+
+def records_frame(records: list[dict[str, Any]], columns: tuple[Column, ...]) -> pd.DataFrame:
+    """Typed rows ({canonical name: value, `_row_number`, `_period`}) as one raw table's frame.
+
+    For custom parsers (JSON, bundles) that build their rows themselves.
+    """
+    return _frame(records, columns)
 
 
 def _frame(records: list[dict[str, Any]], columns: tuple[Column, ...]) -> pd.DataFrame:

@@ -7,9 +7,33 @@ publication means adding its spec here, its suite in `expectations/`, its stagin
 from __future__ import annotations
 
 from dagster_project.ingest.spec import SourceSpec
+from dagster_project.sources.carers import ASCOF_COUNCIL_MEASURES, SACE_COUNCIL_TABLES
+from dagster_project.sources.ratings import RATINGS_SPECS
 from dagster_project.sources.uec import UEC_AE_MONTHLY
+from dagster_project.sources.workforce import (
+    NHS_DOCTORS_BY_SPECIALTY,
+    NHS_SICKNESS_ABSENCE_MONTHLY,
+    NHS_STAFF_EU_UK_HEADCOUNT,
+    NHS_STAFF_FTE,
+    NHS_STAFF_SURVEY,
+    NHS_VACANCIES,
+)
 
-SOURCES: dict[str, SourceSpec] = {spec.key: spec for spec in (UEC_AE_MONTHLY,)}
+SOURCES: dict[str, SourceSpec] = {
+    spec.key: spec
+    for spec in (
+        UEC_AE_MONTHLY,
+        *RATINGS_SPECS,
+        ASCOF_COUNCIL_MEASURES,
+        SACE_COUNCIL_TABLES,
+        NHS_SICKNESS_ABSENCE_MONTHLY,
+        NHS_STAFF_FTE,
+        NHS_STAFF_EU_UK_HEADCOUNT,
+        NHS_DOCTORS_BY_SPECIALTY,
+        NHS_VACANCIES,
+        NHS_STAFF_SURVEY,
+    )
+}
 
 
 def get_source(key: str) -> SourceSpec:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 
-from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.ingest.spec import Cadence, Column, SourceSpec
 
 _MONTHS = {name.casefold(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.casefold(): number for number, name in enumerate(calendar.month_abbr) if name}
@@ -84,5 +84,9 @@ UEC_AE_MONTHLY = SourceSpec(
     missing_markers=frozenset(),
     sample_glob="uec/*.csv",
     index_url="https://www.england.nhs.uk/statistics/statistical-work-areas/ae-waiting-times-and-activity/",
+    # Monthly provider files are named like Monthly-AE-June-2024.csv (revisions add -revised...).
+    link_pattern=r"(?i)monthly-ae-[a-z]+-\d{4}[^/]*\.csv$",
+    # Published monthly, about six weeks after the month ends; late after 75 days (as dbt's source freshness).
+    cadence=Cadence("monthly", due_after_days=75),
     row_key=("org_code",),
 )

@@ -61,6 +61,27 @@ class GateResult:
         )
 
 
+# Placeholders a suite's SQL may use besides GX's own `{batch}`, filled in before GX sees the
+# query. `{reference_dir}` lets a suite check codes against a reference list kept once as a dbt seed
+# (e.g. `read_csv('{reference_dir}/ons_local_authorities.csv')`), instead of copying the list.
+def query_placeholders() -> dict[str, str]:
+    from dagster_project.settings import REFERENCE_DIR
+
+    return {"{reference_dir}": REFERENCE_DIR.as_posix()}
+
+
+def _fill_placeholders(suite: dict) -> dict:
+    placeholders = query_placeholders()
+    for expectation in suite["expectations"]:
+        kwargs = expectation.get("kwargs", {})
+        query = kwargs.get("unexpected_rows_query")
+        if isinstance(query, str):
+            for placeholder, value in placeholders.items():
+                query = query.replace(placeholder, value)
+            kwargs["unexpected_rows_query"] = query
+    return suite
+
+
 def load_suite_json(path: Path) -> dict:
     try:
         suite = json.loads(Path(path).read_text())
@@ -68,7 +89,7 @@ def load_suite_json(path: Path) -> dict:
         raise FileNotFoundError(f"no expectation suite at {path}") from None
     if not suite.get("expectations"):
         raise ValueError(f"{path}: suite has no expectations")
-    return suite
+    return _fill_placeholders(suite)
 
 
 def row_count_bounds(suite: dict, previous_rows: int | None) -> tuple[int, int]:
@@ -107,24 +128,35 @@ def _exception(info: dict | None) -> str | None:
     return None
 
 
-def _expected(kwargs: dict, description: str | None) -> str:
+def _expected(kwargs: dict, description: str | None = None) -> str:
+    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "description", "result_format")}
+    # GX 1.x keeps an expectation's description on the expectation, not in its kwargs.
+    description = description or kwargs.get("description")
     if description:
         return description
-    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "result_format")}
     return _short(shown) if shown else "(as named)"
 
 
-def sample_unexpected_rows(pending_db: Path, table: str, query: str, limit: int = 5) -> list[dict]:
-    """Re-run a failed unexpected-rows query to show which rows broke it (GX's SUMMARY omits them)."""
+def _unexpected_rows_sample(staged: StagedLoad, kwargs: dict, result, limit: int = 5) -> str | None:
+    """For a failed `unexpected_rows_expectation`, the offending rows themselves (GX's SUMMARY format
+    reports only their count), read from the staged partition, so an alert shows observed values."""
+    query = kwargs.get("unexpected_rows_query")
+    if result.success or not query:
+        return None
     import duckdb
 
-    con = duckdb.connect(str(pending_db), read_only=True)
+    count = (result.result or {}).get("observed_value")
     try:
-        cursor = con.execute(f"select * from ({query.replace('{batch}', table)}) limit {int(limit)}")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+        con = duckdb.connect(str(staged.pending_db), read_only=True)
+        try:
+            cursor = con.execute(f"select * from ({query.replace('{batch}', staged.pending_table(''))}) limit {limit}")
+            columns = [d[0] for d in cursor.description]
+            rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return _short(f"{count} unexpected rows: {json.dumps(rows, default=str)}", limit=600)
 
 
 class Gate:
@@ -296,16 +328,15 @@ class Gate:
                 config = r.expectation_config
                 kwargs = dict(config.kwargs)
                 exception = _exception(r.exception_info)
-                observed = f"error: {_short(exception)}" if exception else _observed(r.result or {})
-                if not r.success and not exception and "unexpected_rows_query" in kwargs:
-                    rows = sample_unexpected_rows(staged.pending_db, staged.pending_table(""), kwargs["unexpected_rows_query"])
-                    observed = _short(f"{observed} unexpected rows, e.g. {rows}")
                 outcomes.append(
                     ExpectationOutcome(
                         expectation=config.type,
                         column=kwargs.get("column"),
                         success=bool(r.success),
-                        observed=observed,
+                        observed=(
+                            f"error: {_short(exception)}" if exception
+                            else _unexpected_rows_sample(staged, kwargs, r) or _observed(r.result or {})
+                        ),
                         expected=_expected(kwargs, getattr(config, "description", None)),
                         promise=(config.meta or {}).get("promise", ""),
                     )

@@ -137,7 +137,8 @@ def test_validation_results_and_data_docs_are_kept_under_the_home(built_home):
     con = duckdb.connect(str(built_home / "warehouse.duckdb"), read_only=True)
     try:
         passed, total, partitions = con.execute(
-            "select count(*) filter (where success), count(*), count(distinct period) from meta.validation_results"
+            "select count(*) filter (where success), count(*), count(distinct period) from meta.validation_results "
+            "where source_key = 'uec_ae_monthly'"
         ).fetchone()
     finally:
         con.close()

@@ -1,0 +1,84 @@
+"""Publication sensors: one per source with somewhere to poll, landing new or revised files and loading them.
+
+Each tick runs the source's pollers (`pollers.py`, `changes.py`) from the state kept in the sensor's
+cursor: conditional GETs with the ETag/Last-Modified seen last, index-page links, or a change feed's
+window. Every new or changed file is taken into the landing store (with its URL and validators in
+the manifest) and gets one load run for exactly its partitions, keyed by source + period +
+checksum: a revision of a month (new ETag, new bytes) is a new run, the same bytes again are not.
+The cursor only moves when the tick completes, so a tick that dies midway is repeated, and the
+repeated run requests are dropped by their run keys.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationContext, SensorResult, SkipReason, sensor
+
+from dagster_project.alerts import Notifier
+from dagster_project.automation import messages
+from dagster_project.automation.pollers import Http, pollers_for
+from dagster_project.automation.requests import invalid_periods, load_request, partition_additions
+from dagster_project.ingest.intake import intake
+from dagster_project.ingest.landing import LandingStore
+from dagster_project.ingest.spec import SourceSpec
+from dagster_project.settings import Settings
+from dagster_project.sources import SOURCES
+
+
+def sensor_name(source_key: str) -> str:
+    return f"publication_{source_key}"
+
+
+def build_publication_sensor(spec: SourceSpec, settings: Settings, job) -> SensorDefinition | None:
+    if not pollers_for(spec, settings):
+        return None
+
+    @sensor(
+        name=sensor_name(spec.key),
+        job=job,
+        minimum_interval_seconds=settings.publication_interval_s,
+        default_status=DefaultSensorStatus.RUNNING if settings.poll_publishers else DefaultSensorStatus.STOPPED,
+        description=f"Polls {spec.publisher} for new or revised files of {spec.title} and loads them.",
+    )
+    def publication(context: SensorEvaluationContext):
+        settings.ensure_dirs()
+        state = json.loads(context.cursor) if context.cursor else {}
+        store = LandingStore(settings.landing_dir, settings.quarantine_dir)
+        notifier = Notifier(settings)
+        fetch_dir = settings.landing_dir / ".fetch"
+        run_requests, additions, notes = [], [], []
+        for poller in pollers_for(spec, settings):
+            result = poller.poll(state.get(poller.name, {}), fetch_dir, Http.from_settings(settings))
+            notes.extend(result.notes)
+            for fetched in result.files:
+                try:
+                    taken = intake(
+                        fetched.path, store, SOURCES.values(), spec=spec, original_name=fetched.file_name,
+                        url=fetched.url, etag=fetched.etag, last_modified=fetched.last_modified,
+                    )
+                finally:
+                    fetched.path.unlink(missing_ok=True)
+                context.log.info(f"{fetched.url}: {taken.status} {taken.message}")
+                if taken.status == "rejected":
+                    notifier.fire(messages.rejected_file(settings, taken, fetched.url))
+                    continue
+                if not taken.ok or taken.landed is None:
+                    continue
+                if taken.status == "already_landed" and not taken.landed.url:
+                    continue  # the same bytes came in through landing/incoming or the CLI: requested there
+                bad = invalid_periods(spec, taken.landed.periods)
+                if bad:
+                    notes.append(f"{fetched.file_name}: no partition for {', '.join(bad)}")
+                    continue
+                additions.extend(partition_additions(spec, taken.landed))
+                run_requests.append(load_request(spec, taken.landed, origin=f"publication {fetched.url}"))
+            state[poller.name] = result.state
+        for note in notes:
+            context.log.info(note)
+        cursor = json.dumps(state, sort_keys=True)
+        if not run_requests:
+            return SensorResult(skip_reason=SkipReason("; ".join(notes) or "nothing new published"), cursor=cursor)
+        return SensorResult(run_requests=run_requests, dynamic_partitions_requests=additions, cursor=cursor)
+
+    return publication

@@ -1,0 +1,71 @@
+-- Workforce by NHS England region and month, for England too: sickness absence by organisation
+-- type, and staff FTE by staff group, each with an all-types / all-groups row. Rates are ratios of
+-- summed days (an FTE-weighted rate), never means of organisations' rates.
+with absence as (
+    select * from {{ ref('fct_sickness_absence_org_month') }}
+),
+
+staff as (
+    select * from {{ ref('fct_staff_fte_org_month') }}
+),
+
+regions as (
+    select * from {{ ref('dim_region') }}
+),
+
+absence_areas as (
+    -- Each organisation counts in its region (national bodies under the publisher's QZZ) and in England.
+    select month_start, coalesce(region_code, publisher_region_code) as region_code, region_name, org_type, org_code, fte_days_lost, fte_days_available
+    from absence
+    union all
+    select month_start, 'ENG', 'England', org_type, org_code, fte_days_lost, fte_days_available
+    from absence
+),
+
+absence_summary as (
+    select
+        month_start,
+        region_code,
+        region_name,
+        'sickness_absence' as measure,
+        'org_type' as breakdown,
+        coalesce(org_type, 'All organisation types') as breakdown_value,
+        count(distinct org_code) as organisations,
+        sum(fte_days_lost) as fte_days_lost,
+        sum(fte_days_available) as fte_days_available,
+        {{ percent('sum(fte_days_lost)', 'sum(fte_days_available)') }} as sickness_absence_rate,
+        cast(null as double) as fte
+    from absence_areas
+    group by grouping sets ((month_start, region_code, region_name, org_type), (month_start, region_code, region_name))
+),
+
+staff_areas as (
+    select staff.month_start, coalesce(staff.region_code, 'UNKNOWN') as region_code,
+        coalesce(regions.region_name, 'Region not known') as region_name, staff.staff_group, staff.org_code, staff.fte
+    from staff
+    left join regions on regions.region_code = staff.region_code
+    union all
+    select month_start, 'ENG', 'England', staff_group, org_code, fte
+    from staff
+),
+
+staff_summary as (
+    select
+        month_start,
+        region_code,
+        region_name,
+        'staff_fte' as measure,
+        'staff_group' as breakdown,
+        coalesce(staff_group, 'All staff groups') as breakdown_value,
+        count(distinct org_code) as organisations,
+        cast(null as double) as fte_days_lost,
+        cast(null as double) as fte_days_available,
+        cast(null as double) as sickness_absence_rate,
+        sum(fte) as fte
+    from staff_areas
+    group by grouping sets ((month_start, region_code, region_name, staff_group), (month_start, region_code, region_name))
+)
+
+select * from absence_summary
+union all
+select * from staff_summary

@@ -1,0 +1,101 @@
+"""The publications with no real file bundled, end to end through the CLI: files CONSTRUCTED in the
+published layouts (Survey of Adult Carers tables, NHS Vacancy Statistics, NHS Staff Survey 2022 and
+2023) are dropped into a copy of the built warehouse with `nhs-warehouse ingest`, recognised by
+content, loaded through their gates and modelled by `nhs-warehouse build`, whose every check still
+passes. The staff survey's renumbered question (q23d in 2022, q25d in 2023) arrives in staging as
+one measure. The survey table is titled 2023-24, a year the bundled Oflog file does not cover, so
+its made-up values do not mix with the real 2021-22 councils the published medians come from."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from tests.conftest import run_cli
+from tests.support.constructed_files import sace_workbook, staff_survey_workbook, vacancies_csv
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, built_home):
+    folder = tmp_path_factory.mktemp("constructed")
+    home = folder / "home"
+    shutil.copytree(built_home, home)
+    files = [
+        sace_workbook(folder / "constructed-sace-2023-24.xlsx", title="Survey of Adult Carers in England, 2023-24: measures by council"),
+        vacancies_csv(folder / "constructed-vacancies-2022-23-q1.csv"),
+        staff_survey_workbook(folder / "constructed-nss-2022.xlsx", 2022, ["q23a", "q23b", "q23c", "q23d", "q20a"]),
+        staff_survey_workbook(folder / "constructed-nss-2023.xlsx", 2023, ["q25a", "q25b", "q25c", "q25d"]),
+    ]
+    ingested = run_cli("ingest", *map(str, files), home=home)
+    assert ingested.returncode == 0, ingested.stdout + ingested.stderr
+    built = run_cli("build", home=home)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return home
+
+
+def warehouse(home, sql):
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_the_friend_or_relative_question_is_one_measure_across_its_renumbering(home):
+    rows = warehouse(
+        home,
+        "select survey_year, question_code, percent_positive from staging.stg_workforce__staff_survey "
+        "where org_code = 'RX1' and measure_name = 'happy_with_standard_of_care_for_friend_or_relative' order by 1",
+    )
+    assert rows == [(2022, "q23d", 66.1), (2023, "q25d", 66.1)]
+
+
+def test_a_question_the_seed_does_not_map_stays_with_no_measure_name(home):
+    assert warehouse(home, "select distinct measure_name from staging.stg_workforce__staff_survey where question_code = 'q20a'") == [(None,)]
+
+
+def test_suppressed_staff_survey_results_stay_missing(home):
+    assert warehouse(home, "select count(*) from staging.stg_workforce__staff_survey where org_code = 'RY6' and percent_positive is not null") == [(0,)]
+
+
+def test_survey_of_adult_carers_rows_reach_the_carers_fact_with_their_status(home):
+    rows = warehouse(
+        home,
+        "select la_code, measure_code, value, value_status, source_key from marts.fct_carers_council_year "
+        "where financial_year = '2023-24' and la_code in ('E06000001', 'E06000002') and measure_code in ('1D', '3C') order by 1, 2",
+    )
+    assert rows == [
+        ("E06000001", "1D", 7.9, "reported", "sace_council_tables"),
+        ("E06000001", "3C", None, "suppressed", "sace_council_tables"),
+        ("E06000002", "1D", None, "not_available", "sace_council_tables"),
+        ("E06000002", "3C", None, "not_available", "sace_council_tables"),
+    ]
+
+
+def test_vacancies_are_staged_by_region_and_staff_group(home):
+    rows = warehouse(home, "select count(*), sum(vacancy_fte) from staging.stg_workforce__vacancies where staff_group = 'Registered nursing'")
+    assert rows == [(7, 30100.0)]
+
+
+def test_every_constructed_file_was_loaded(home):
+    loaded = warehouse(
+        home,
+        "select source_key, period from meta.partition_loads where is_current "
+        "and source_key in ('nhs_staff_survey', 'nhs_vacancies', 'sace_council_tables') order by 1, 2",
+    )
+    assert loaded == [
+        ("nhs_staff_survey", "2022-23"),
+        ("nhs_staff_survey", "2023-24"),
+        ("nhs_vacancies", "2022-06-01"),
+        ("sace_council_tables", "2023-24"),
+    ]
+
+
+def test_the_real_medians_still_reproduce_beside_the_constructed_survey(home):
+    assert warehouse(
+        home,
+        "select median_value, councils_with_value from marts.mart_carers_region_year "
+        "where is_england and financial_year = '2021-22' and measure_code = '1D'",
+    ) == [(7.2, 149)]
