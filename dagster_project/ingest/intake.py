@@ -16,6 +16,7 @@ from typing import Iterable
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.landing import LandedFile, LandingStore, sha256_of
 from dagster_project.ingest.spec import SourceSpec
+from dagster_project.ingest.tabular import open_workbook
 from dagster_project.ingest.textfile import sniff
 
 UNRECOGNISED = "unrecognised"
@@ -86,10 +87,14 @@ def intake(
 
 
 def _unreadable(path: Path, name: str) -> IngestError | None:
-    """Why a file no publication recognises cannot be read at all (empty, HTML, binary), if it is one of those."""
-    if path.suffix.lower() in WORKBOOK_SUFFIXES and path.stat().st_size > 0:
-        return None
+    """Why a file no publication recognises cannot be read at all (empty, HTML, binary, a workbook
+    with a password or broken), if it is one of those."""
+    suffix = path.suffix.lower()
     try:
+        if suffix in WORKBOOK_SUFFIXES and path.stat().st_size > 0:
+            if suffix != ".zip":
+                open_workbook(path)
+            return None
         sniff(path)
     except IngestError as exc:
         exc.file = None

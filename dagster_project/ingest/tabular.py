@@ -231,13 +231,23 @@ def read_rows(
     raise IngestError(f"no tabular reader for format {spec.format!r}", file=path, reason="unsupported_format")
 
 
-def read_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
-    from python_calamine import CalamineWorkbook
+def open_workbook(path: Path):
+    """The workbook, or IngestError: `encrypted` (saved with a password) or `bad_workbook`."""
+    from python_calamine import CalamineWorkbook, PasswordError
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for encrypted/corrupt workbooks
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError as exc:
+        raise IngestError(
+            "workbook is password-protected (encrypted): it cannot be read; ask the publisher for a copy without a password",
+            file=path, reason="encrypted",
+        ) from exc
+    except Exception as exc:  # calamine raises its own types for corrupt workbooks
         raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
+
+
+def read_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
+    workbook = open_workbook(path)
     names = workbook.sheet_names
     if sheet is None:
         chosen = names[0]
@@ -268,12 +278,7 @@ def read_all_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[Any]]]]]
             return [(path.stem, [(reader.line_num, cells) for cells in reader])]
         except csv.Error as exc:
             raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for encrypted/corrupt workbooks
-        raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
+    workbook = open_workbook(path)
     return [
         (name, [(i, [None if c == "" else c for c in cells]) for i, cells in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)])
         for name in workbook.sheet_names

@@ -25,6 +25,9 @@ UEC = SAMPLES_DIR / "uec"
 JUNE_2023 = UEC / "June-2023-revised-130624-ndcvf47.csv"
 JULY_2023 = UEC / "July-2023-revised-130624-ign340.csv"
 SYSTEM_MAPPING = PROJECT_ROOT / "dbt" / "seeds" / "reference" / "nhse_system_mapping.csv"
+CQC_EXPORT = SAMPLES_DIR / "ratings" / "cqc_exports_2025-08" / "Locations-head.csv"
+CQC_CAPTURE = SAMPLES_DIR / "ratings" / "cqc_api_oldham_2025-03"
+CQC_DETAILS = sorted((CQC_CAPTURE / "location_details").glob("*.json"))[:5]
 TWELVE_HOURS = "Patients who have waited 12+ hrs from DTA to admission"
 
 
@@ -201,6 +204,29 @@ def identity(data: bytes) -> bytes:
     return data
 
 
+# CQC's export rows without the columns that name or reach people (the warehouse drops them anyway).
+PERSONAL = ("Registered manager", "Location telephone number", "Location Web Address")
+
+
+def ods_with_password(export: bytes) -> bytes:
+    """The first 50 rows of CQC's locations export as a workbook's Locations sheet, saved with a password."""
+    from tests.support.encrypted_ods import encrypted_ods
+
+    rows = _rows(export)[:51]
+    keep = [i for i, name in enumerate(rows[0]) if name not in PERSONAL]
+    return encrypted_ods({"Locations": [[r[i] for i in keep] for r in rows]}, password="cqc-ratings-2025")
+
+
+def json_cut_off(list_page: bytes, *details: bytes) -> dict[str, bytes]:
+    """A CQC API capture folder whose last location document was cut off halfway (an interrupted download)."""
+    files = {"locations.json": list_page}
+    for path, data in zip(CQC_DETAILS, details):
+        files[f"location_details/{path.name}"] = data
+    last = f"location_details/{CQC_DETAILS[-1].name}"
+    files[last] = files[last][: len(files[last]) // 2]
+    return files
+
+
 # ---------------------------------------------------------------------------------------------
 # Generated at test time (too large for git)
 
@@ -246,8 +272,24 @@ class Case:
     def path(self) -> Path:
         return CORPUS_DIR / self.file
 
-    def make(self) -> bytes:
+    def make(self) -> bytes | dict[str, bytes]:
+        """The file's bytes, or for a folder {relative path: bytes}."""
         return self.recipe(*(p.read_bytes() for p in self.made_from))
+
+    def on_disk(self) -> bytes | dict[str, bytes]:
+        if self.path.is_dir():
+            return {p.relative_to(self.path).as_posix(): p.read_bytes() for p in sorted(self.path.rglob("*")) if p.is_file()}
+        return self.path.read_bytes()
+
+    def write(self) -> None:
+        made = self.make()
+        if isinstance(made, dict):
+            for name, data in made.items():
+                (self.path / name).parent.mkdir(parents=True, exist_ok=True)
+                (self.path / name).write_bytes(data)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_bytes(made)
 
 
 JUNE = "2023-06-01"
@@ -296,6 +338,10 @@ CASES: tuple[Case, ...] = (
          (), Rejected("empty", ("0 bytes",)), zero_bytes),
     Case("uec/workbook-named-csv.csv", "a zip (as .xlsx and .ods are) saved under a .csv name",
          (JUNE_2023,), Rejected("not_csv", ("binary",)), workbook_named_csv),
+    Case("ratings/latest-ratings-with-password.ods", "CQC's export rows in a Latest ratings workbook saved with a password (ODF 1.2 AES-256 encryption)",
+         (CQC_EXPORT,), Rejected("encrypted", ("password-protected",)), ods_with_password),
+    Case("ratings/cqc-api-json-cut-off", "a CQC API capture (list page and five location documents) whose last document was cut off halfway",
+         (CQC_CAPTURE / "locations.json", *CQC_DETAILS), Rejected("malformed", ("malformed JSON", CQC_DETAILS[-1].name)), json_cut_off),
     Case("uec/no-line-ends.csv", "the real header, then 2 MB of values without a line end (generated at test time)",
          (JUNE_2023,), Rejected("malformed", ("row 2", "line longer than")), generate=no_line_ends),
     Case("uec/two-gigabytes.csv", "2 GB: the real header and 99 rows, then a hole to 2 GB (generated sparse at test time)",

@@ -27,10 +27,8 @@ def table() -> str:
 
 def main() -> None:
     for case in CASES:
-        if case.recipe is None:
-            continue
-        case.path.parent.mkdir(parents=True, exist_ok=True)
-        case.path.write_bytes(case.make())
+        if case.recipe is not None:
+            case.write()
     readme = CORPUS_DIR / "README.md"
     text = readme.read_text()
     text = re.sub(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: f"{TABLE_START}\n{table()}\n{TABLE_END}", text, flags=re.S)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 import duckdb
 import pytest
@@ -56,19 +57,20 @@ class Home:
 
     def state(self) -> dict:
         """Everything a rejected file must leave as it was."""
-        landing = self.root / "landing" / UEC_AE_MONTHLY.key
+        landing = self.root / "landing"
         return {
             "raw": self.query("select * exclude (_loaded_at) from raw.uec_ae_monthly order by _period, org_code"),
             "totals": self.query("select * exclude (_loaded_at) from raw.uec_ae_monthly__totals order by _period"),
             "history": self.query("select count(*) from raw_history.uec_ae_monthly"),
             "vintages": self.query("select * from meta.partition_loads order by period, loaded_at"),
-            "landing": sorted((p.name, p.read_bytes()) for p in landing.iterdir()),
+            "landing": sorted((str(p.relative_to(landing)), p.read_bytes()) for p in landing.rglob("*") if p.is_file()),
         }
 
     def quarantine_record(self, file_name: str) -> dict:
         for path in (self.root / "quarantine").glob("*/*.reason.json"):
             record = json.loads(path.read_text())
-            if record["original_name"] == file_name:
+            # A capture folder lands as one bundle per source, named folder/bundle.
+            if record["original_name"] in (file_name, *(f"{file_name}/{n}" for n in [record["original_name"].split("/")[-1]])):
                 return record
         raise AssertionError(f"{file_name} has no reason in quarantine")
 
@@ -121,13 +123,18 @@ def test_corpus_file(home, case, tmp_path):
     if isinstance(expected, Rejected):
         assert result.status == "rejected", result.message
         assert result.error["reason"] == expected.reason, result.message
-        assert path.name in result.message
+        # The message names the file (a capture folder's error names its bundle and the document).
+        assert path.name in (result.message if path.is_file() else result.error["file"])
         for words in expected.names:
             assert words in result.message, result.message
         record = home.quarantine_record(path.name)
         assert record["error"]["reason"] == expected.reason
         stored = home.root / "quarantine" / record["source"] / record["stored_name"]
-        assert stored.read_bytes() == path.read_bytes()
+        if path.is_dir():  # the bundle made from the folder, kept whole
+            with zipfile.ZipFile(stored) as bundle:
+                assert {n for n in bundle.namelist() if n != "_capture.json"} == set(case.on_disk())
+        else:
+            assert stored.read_bytes() == path.read_bytes()
         assert home.state() == before, "a file rejected at intake changed what was loaded"
         return
 
@@ -171,7 +178,7 @@ def test_a_cp1252_file_keeps_its_pound_sign(home):
 def test_corpus_files_are_what_their_recipes_make():
     for case in CASES:
         if case.recipe:
-            assert case.path.read_bytes() == case.make(), f"{case.file} differs from its recipe: run python -m tests.corpus.make"
+            assert case.on_disk() == case.make(), f"{case.file} differs from its recipe: run python -m tests.corpus.make"
 
 
 def test_the_corpus_readme_lists_every_case():
