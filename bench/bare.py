@@ -89,8 +89,15 @@ def bare_build(files_by_source: dict[str, list[Path]], built_db: Path, work: Pat
     ).fetchall():
         con.execute(f"create schema if not exists {quote_ident(schema)}")
         con.execute(f"create table {quote_ident(schema)}.{quote_ident(table)} as select * from built.{quote_ident(schema)}.{quote_ident(table)}")
+    # Snapshots keep history across runs (dbt adds validity columns): copied, not recomputed.
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "snapshot":
+            name = node.get("alias") or node["name"]
+            con.execute(f"create schema if not exists {quote_ident(node['schema'])}")
+            con.execute(f"create table {quote_ident(node['schema'])}.{quote_ident(name)} as "
+                        f"select * from built.{quote_ident(node['schema'])}.{quote_ident(name)}")
     con.execute("detach built")
-    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "test", "snapshot")}
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "test")}
     order = TopologicalSorter({k: [d for d in v["depends_on"]["nodes"] if d in nodes] for k, v in nodes.items()}).static_order()
 
     timings: dict[str, float] = {}

@@ -32,8 +32,8 @@ def _scenario(home, small, large, url):
     return [sys.executable, "-m", "tests.reliability.disk_full_scenario", str(home), str(small), str(large), url]
 
 
-def _in_tmpfs(home, command):
-    mount = f'mount -t tmpfs -o size={TMPFS_SIZE} tmpfs "$0" && exec "$@"'
+def _in_tmpfs(home, command, size=TMPFS_SIZE):
+    mount = f'mount -t tmpfs -o size={size} tmpfs "$0" && exec "$@"'
     for unshare in (["unshare", "--mount", "--propagation", "private"], ["unshare", "--user", "--map-root-user", "--mount"]):
         try:
             proc = subprocess.run([*unshare, "sh", "-c", mount, str(home), *command], capture_output=True, text=True,
@@ -92,3 +92,19 @@ def test_a_full_disk_fails_intake_and_download_cleanly(tmp_path, large_file, mec
     # The download into the same full disk fails the same way and leaves no partial file.
     assert report["fetch"]["reason"] == "store_failed" and no_space in report["fetch"]["message"]
     assert report["after_fetch"] == report["after_first"]
+
+
+def test_the_landing_sensor_keeps_a_dropped_file_it_could_not_store_and_alerts(tmp_path, large_file):
+    # landing/ (with landing/incoming/ in it) is a 128 KB tmpfs: the 88 KB dropped file fits, its copy does not.
+    home = tmp_path / "home"
+    (home / "landing").mkdir(parents=True)
+    proc = _in_tmpfs(home / "landing", [sys.executable, "-m", "tests.reliability.disk_full_scenario", "--sensor", str(home), str(large_file)],
+                     size="128k")
+    if proc is None:
+        pytest.skip("cannot mount a tmpfs here (no unshare, no root, no user namespaces)")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [r["status"] for r in report["results"]] == ["failed"], report
+    assert "No space left on device" in report["results"][0]["message"]
+    assert report["incoming"] == [large_file.name], "the dropped file stays for the next tick"
+    assert report["landing"] == [], "nothing partial in landing"
+    assert [kind for kind, _ in report["alerts"]] == ["intake_failed"]

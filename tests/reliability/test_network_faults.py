@@ -7,9 +7,12 @@ either way. Backoff sleeps are recorded rather than slept, so the limits show wi
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import time
+import warnings
 
+import duckdb
 import pytest
 
 from dagster_project.ingest.fetch import FetchError, fetch
@@ -133,3 +136,47 @@ def test_a_content_length_shorter_than_the_body_is_caught_when_the_file_is_read(
     taken = intake(result.path, store, SOURCES.values(), original_name=result.file_name, url=result.url)
     assert taken.status == "rejected" and taken.error["reason"] == "short_row", taken.message
     assert store.files("uec_ae_monthly") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the publication sensor: a fetch that keeps failing is alerted, not only logged
+
+INDEX = "/statistics/ae-waiting-times-and-activity/"
+JUNE = "/uploads/2023/07/Monthly-AE-June-2023.csv"
+
+
+def _sensor(settings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from dagster_project.definitions import build_definitions
+
+        return build_definitions(settings).get_sensor_def("publication_uec_ae_monthly")
+
+
+def _alerts(settings):
+    con = duckdb.connect(str(settings.alerts_db), read_only=True)
+    try:
+        return con.execute("select kind, title, body from alerts order by raised_at").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_publication_that_cannot_be_fetched_is_alerted_with_each_attempt(home):
+    from dagster import build_sensor_context, instance_for_test
+
+    pub = Publisher()
+    pub.publish(INDEX, f'<html><body><a href="{JUNE}">June</a></body></html>'.encode(), content_type="text/html")
+    pub.publish(JUNE, REAL.read_bytes())
+    pub.faults, pub.fault_paths = ["reset"] * 20, {JUNE}
+    with LoopbackServer(pub) as server, instance_for_test() as instance:
+        settings = dataclasses.replace(home, source_urls={"uec_ae_monthly": server.url(INDEX)}, http_backoff_s=0.01)
+        result = _sensor(settings)(build_sensor_context(instance=instance, cursor=None))
+        assert not result.run_requests
+        [(kind, title, body)] = _alerts(settings)
+        assert kind == "fetch_failed" and JUNE in title
+        assert "attempt 1: " in body and "attempt 2: " in body and "reset" in body.casefold()
+        assert LandingStore(settings.landing_dir, settings.quarantine_dir).files("uec_ae_monthly") == []
+        # The next tick fetches again (nothing was recorded as seen) and, the fault gone, loads the month.
+        pub.faults = []
+        again = _sensor(settings)(build_sensor_context(instance=instance, cursor=result.cursor))
+        assert [r.partition_key for r in again.run_requests] == ["2023-06-01"]

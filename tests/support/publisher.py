@@ -34,6 +34,8 @@ class Publisher:
     faults: list[str] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
     retry_after: str = "0"
+    # When set, faults are played only on requests for these paths (others are served normally).
+    fault_paths: set[str] | None = None
     drip_interval_s: float = 0.05
     drip_bytes: int = 16
 
@@ -57,7 +59,8 @@ def _handler(publisher: Publisher):
 
         def do_GET(self):
             publisher.requests.append({"path": self.path, "headers": dict(self.headers)})
-            fault = publisher.faults.pop(0) if publisher.faults else None
+            applies = publisher.fault_paths is None or self.path.split("?")[0] in publisher.fault_paths
+            fault = publisher.faults.pop(0) if publisher.faults and applies else None
             if fault == "drop":
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.connection.close()
