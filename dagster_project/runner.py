@@ -90,10 +90,9 @@ def pending_partitions(settings: Settings) -> dict[str, list[str]]:
                 }
     pending: dict[str, list[str]] = {}
     for key in SOURCES:
+        # One reading of the manifests per source (a lookup per period read them all for each one).
         periods = [
-            period
-            for period in store.periods(key)
-            if (latest := store.latest_for(key, period)) is not None and loaded.get((key, period)) != latest.sha256
+            period for period, latest in store.latest_by_period(key).items() if loaded.get((key, period)) != latest.sha256
         ]
         if periods:
             pending[key] = sorted(periods)

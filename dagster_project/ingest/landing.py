@@ -237,6 +237,14 @@ class LandingStore:
         landed = [f for f in landed if f.path(self.landing_dir).exists()]
         return sorted(landed, key=lambda f: (f.fetched_at, f.sha256))
 
+    def latest_by_period(self, source: str) -> dict[str, LandedFile]:
+        """Every period's current vintage, from one reading of the manifests (`latest_for` for all)."""
+        latest: dict[str, LandedFile] = {}
+        for landed in self.files(source):  # oldest first, so the newest covering file wins
+            for period in landed.periods:
+                latest[period] = landed
+        return latest
+
     def latest_for(self, source: str, period: str) -> LandedFile | None:
         """The most recently landed file that covers `period`: its current vintage."""
         covering = [f for f in self.files(source) if period in f.periods]
