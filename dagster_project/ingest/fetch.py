@@ -14,6 +14,7 @@ sensor. The failure names the URL and lists what each attempt met.
 from __future__ import annotations
 
 import email.utils
+import fcntl
 import hashlib
 import logging
 import os
@@ -24,9 +25,12 @@ from pathlib import Path
 
 import httpx
 
+from dagster_project.ingest.landing import sweep_temp_files
+
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+STALE_DOWNLOAD_S = 3600.0
 MAX_RETRY_AFTER_S = 300.0
 USER_AGENT = "nhs-warehouse (+https://github.com/; open data loader)"
 
@@ -103,6 +107,9 @@ def fetch(
     """
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
+    # Downloads a killed process left behind. A finished download is its caller's until taken in
+    # (minutes at most), so only old ones go; one in progress is locked by its writer.
+    sweep_temp_files(dest_dir, ".fetch-*", min_age_s=STALE_DOWNLOAD_S)
     request_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     if etag:
         request_headers["If-None-Match"] = etag
@@ -171,6 +178,7 @@ def _fetch_once(
             name = _file_name(url, response)
             # Keep the publisher's extension: readers (CSV vs workbook) are chosen by it.
             fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".fetch-", suffix=Path(name).suffix or ".bin")
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when the file is closed, or the process dies
             try:
                 with os.fdopen(fd, "wb") as out:
                     for chunk in response.iter_bytes():

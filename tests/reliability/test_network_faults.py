@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import os
 import time
 import warnings
 
@@ -180,3 +181,18 @@ def test_a_publication_that_cannot_be_fetched_is_alerted_with_each_attempt(home)
         pub.faults = []
         again = _sensor(settings)(build_sensor_context(instance=instance, cursor=result.cursor))
         assert [r.partition_key for r in again.run_requests] == ["2023-06-01"]
+
+
+def test_a_download_left_by_a_killed_fetch_is_swept_once_stale(publisher, tmp_path):
+    _, server = publisher
+    dest = tmp_path / "dl"
+    dest.mkdir()
+    stale, fresh = dest / ".fetch-killed.csv", dest / ".fetch-recent.csv"
+    for path in (stale, fresh):
+        path.write_bytes(b"partial")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    result, _ = _fetch(server, dest)
+    assert not stale.exists(), "a killed fetch's partial download is removed"
+    assert fresh.exists(), "a recent download may still be waiting for its caller"
+    assert result.path.exists()
