@@ -44,7 +44,8 @@ def compile_dbt(warehouse_db: Path, target: Path) -> dict:
     env = {**os.environ, "NHS_WAREHOUSE_DB": str(warehouse_db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
-        [str(dbt), "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        # --full-refresh: incremental models compile to their full build (bare DuckDB builds from nothing).
+        [str(dbt), "compile", "--quiet", "--full-refresh", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(target)],
         check=True, env=env, capture_output=True, text=True,
     )

@@ -15,6 +15,7 @@ Prints a table and writes bench/results/scale.json. Timings depend on the machin
 from __future__ import annotations
 
 import argparse
+import calendar
 import json
 import os
 import re
@@ -89,15 +90,34 @@ def raw_rows(home: Path) -> dict[str, int]:
         con.close()
 
 
-def extracts(work: Path, scale: int, *, new_month: bool = False) -> list[Path]:
-    """Generated once per scale and reused (they are deterministic)."""
+def extracts(work: Path, scale: int, *, new_month: bool = False, only: str | None = None, last: int | None = None) -> list[Path]:
+    """Generated once per scale and source and reused (they are deterministic). `only` keeps one
+    source folder (uec or workforce); `last` keeps the last N months of each source's history (only
+    those months are generated)."""
     folder = work / "extracts" / f"x{scale}{'-new' if new_month else ''}"
-    done = folder / ".complete"
-    if not done.exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        generate.generate(folder, scale, new_month=new_month)
-        done.write_text("")
-    return sorted(folder.rglob("*.csv"))
+    files: list[Path] = []
+    for name in ("uec", "workforce"):
+        if only and name != only:
+            continue
+        keep = None if new_month else last
+        done = folder / f".complete-{name}{'' if keep is None else f'-last{keep}'}"
+        if not (done.exists() or (folder / ".complete").exists() or (folder / f".complete-{name}").exists()):
+            _generate(folder / name, name, scale, new_month=new_month, last=keep)
+            done.write_text("")
+        found = sorted((folder / name).glob("*.csv"), key=_month_of)
+        files += found[-keep:] if keep else found
+    return files
+
+
+def _generate(dest: Path, name: str, scale: int, *, new_month: bool, last: int | None) -> None:
+    if name == "uec":
+        generate.generate_uec(dest, scale, new_month=new_month)  # every month (cheap): `last` picks from them
+    elif new_month or last is None:
+        generate.generate_core3(dest, scale, new_month=new_month)
+    else:
+        organisations = generate.CORE3_ORGANISATIONS * generate.CORE3_ORGS_FACTOR[scale]
+        for month in generate.core3_months(scale)[-last:]:
+            generate.core3_month(month, organisations, dest)
 
 
 def by_source(files: list[Path]) -> dict[str, list[Path]]:
@@ -107,27 +127,29 @@ def by_source(files: list[Path]) -> dict[str, list[Path]]:
     return out
 
 
-def scale_run(work: Path, scale: int) -> dict:
+def scale_run(work: Path, scale: int, *, only: str | None = None, last: int | None = None) -> dict:
     from dagster_project.assets.dbt import published_models
 
-    files = extracts(work, scale)
+    files = extracts(work, scale, only=only, last=last)
     home = work / f"home-x{scale}"
     shutil.rmtree(home, ignore_errors=True)
     log = work / f"x{scale}.log"
     log.unlink(missing_ok=True)
     print(f"x{scale}: {len(files)} extracts, {sum(f.stat().st_size for f in files) / 1e6:,.0f} MB; full build…", flush=True)
     full = ingest_and_build(home, files, log)
-    rows = raw_rows(home)
-    new_files = extracts(work, scale, new_month=True)
+    rows = {s: n for s, n in raw_rows(home).items() if n}
+    new_files = extracts(work, scale, new_month=True, only=only)
     print(f"x{scale}: {sum(rows.values()):,} rows in {full.seconds:,.0f} s; one more month…", flush=True)
     added = ingest_and_build(home, new_files, log)
-    added_rows = {s: n - rows[s] for s, n in raw_rows(home).items()}
+    added_rows = {s: n - rows.get(s, 0) for s, n in raw_rows(home).items() if n}
     print(f"x{scale}: one more month ({sum(added_rows.values()):,} rows) in {added.seconds:,.0f} s; bare DuckDB…", flush=True)
     bare = bare_build(by_source(files), home / "warehouse.duckdb", work / f"bare-x{scale}", [t for _, t in published_models()])
     assert bare["rows"] == rows, f"bare DuckDB read {bare['rows']} rows, the pipeline loaded {rows}"
     total = sum(rows.values())
     return {
         "scale": scale,
+        "only": only,
+        "last_months": last,
         "files": len(files),
         "megabytes": round(sum(f.stat().st_size for f in files) / 1e6, 1),
         "rows": rows,
@@ -158,10 +180,19 @@ def history_sweep(work: Path, points=(12, 24, 48, 76)) -> list[dict]:
 
 
 def _month_of(path: Path) -> tuple[int, int]:
-    match = re.search(r"-([A-Za-z]+)-(\d{4})-synthetic", path.name)
-    import calendar
-
+    """(year, month) from an extract's name: Monthly-AE-June-2023-…csv or Workforce-Core3-2026-04-…csv."""
+    if match := re.search(r"Core3-(\d{4})-(\d{2})", path.name):
+        return int(match.group(1)), int(match.group(2))
+    months = "|".join(calendar.month_name[1:])
+    match = re.search(rf"(?:^|-)({months})-(\d{{4}})", path.name)
     return int(match.group(2)), list(calendar.month_name).index(match.group(1))
+
+
+def _label(r: dict) -> str:
+    """1x, or 100x (uec, last 12 months) when the run was reduced."""
+    reduced = [r["only"]] if r.get("only") else []
+    reduced += [f"last {r['last_months']} months"] if r.get("last_months") else []
+    return f"{r['scale']}x" + (f" ({', '.join(reduced)})" if reduced else "")
 
 
 def report(results: dict) -> str:
@@ -170,7 +201,8 @@ def report(results: dict) -> str:
     for r in results["scales"]:
         new = r["new_month"]
         lines.append(
-            f"| {r['scale']}x | {r['rows']['uec_ae_monthly']:,} + {r['rows']['nhs_doctors_by_specialty']:,} | "
+            f"| {_label(r)} | "
+            f"{r['rows'].get('uec_ae_monthly', 0):,} + {r['rows'].get('nhs_doctors_by_specialty', 0):,} | "
             f"{r['full_build']['seconds']:,.0f} s | {r['full_build']['peak_mb']:,.0f} MB | {r['full_build_us_per_row']} | "
             f"{new['seconds']:,.0f} s ({sum(new['rows'].values()):,}) | {r['bare_duckdb']['seconds']:,.1f} s | {r['pipeline_over_bare']}x |"
         )
@@ -187,18 +219,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--work", type=Path, default=Path("/tmp/rel-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the homes (the extracts are always kept)")
+    parser.add_argument("--only", choices=["uec", "workforce"], help="one source's extracts only")
+    parser.add_argument("--last", type=int, help="only the last N months of each source's history")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "scales": [], "sweep": []}
-    for scale in [int(s) for s in args.scales.split(",")]:
-        results["scales"].append(scale_run(args.work, scale))
+    for scale in [int(s) for s in args.scales.split(",") if s]:
+        results["scales"].append(scale_run(args.work, scale, only=args.only, last=args.last))
         if not args.keep:
             shutil.rmtree(args.work / f"home-x{scale}", ignore_errors=True)
             shutil.rmtree(args.work / f"bare-x{scale}", ignore_errors=True)
     if not args.no_sweep:
         results["sweep"] = history_sweep(args.work)
     (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "scale.json").write_text(json.dumps(results, indent=2))
+    label = "-".join(["scale", args.scales.replace(",", "-") or "sweep"] + ([args.only] if args.only else []) + ([f"last{args.last}"] if args.last else []))
+    (ROOT / "results" / f"{label}.json").write_text(json.dumps(results, indent=2))
     print(report(results))
     return 0
 
