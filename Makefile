@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install run test dev daemon bench clean
+.PHONY: install browser run test dev daemon bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -22,12 +22,16 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 install: $(VENV)/.synced
 
+## Debian's chromium for the report test (installed with apt-get when missing and run as root)
+browser:
+	.ci/ensure-chromium
+
 ## Build the warehouse from the bundled real samples into ./warehouse (or $NHS_WAREHOUSE_HOME)
 run: install
 	$(VENV)/bin/nhs-warehouse build
 
 ## The whole test suite (what CI runs)
-test: install
+test: install browser
 	$(VENV)/bin/pytest
 
 ## Dagster UI and daemon (sensors, schedules, automation) on http://127.0.0.1:3000 for this workspace

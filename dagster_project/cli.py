@@ -8,6 +8,8 @@
     nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
     nhs-warehouse daemon                 the Dagster daemon (sensors, schedules, automation) without the UI
     nhs-warehouse dev                    the Dagster UI and daemon for this workspace
+    nhs-warehouse docs [--no-serve]      build dbt docs and GX Data Docs into the home and serve them on localhost
+    nhs-warehouse report                 write the HTML report from the published marts
 """
 
 from __future__ import annotations
@@ -367,7 +369,18 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     with open_warehouse(settings.warehouse_db, timeout_s=settings.lock_timeout_s) as con:
         result = publish(con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s)
     console.print(f"[green]✓[/] published version {result.version} ({len(result.tables)} marts) to {result.serving_db}")
+    _print_cleanup(result)
     return 0
+
+
+def _print_cleanup(result) -> None:
+    if result.removed_versions:
+        console.print(f"  removed {len(result.removed_versions)} superseded versions past their grace period")
+    if result.held_versions:
+        console.print(
+            f"  kept {len(result.held_versions)} superseded versions still open by readers: "
+            + ", ".join(result.held_versions)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,6 +432,55 @@ def cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# docs
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.docs import DocsError, build_docs, docs_server
+
+    try:
+        with console.status("Building dbt docs (waits for a running load's lock) and GX Data Docs…"):
+            with captured_output(settings.home / "logs" / f"docs-{dt.datetime.now():%Y%m%d-%H%M%S}.log"):
+                site = build_docs(settings)
+    except DocsError as exc:
+        err_console.print(f"[red]✗[/] {exc}")
+        return 1
+    console.print(f"[green]✓[/] dbt docs: {site.models} models  [dim]{site.dbt_index}[/]")
+    console.print(f"[green]✓[/] GX Data Docs: {site.validations} validation results  [dim]{site.gx_index}[/]")
+    if args.no_serve:
+        console.print(f"Open {site.root / 'index.html'} (dbt's site needs a server; dbt/static_index.html does not).")
+        return 0
+    server = docs_server(site.root, args.host, args.port)
+    host, port = server.server_address[:2]
+    console.print(f"Serving the docs on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.report import ReportError, build_report
+
+    try:
+        report = build_report(settings)
+    except ReportError as exc:
+        err_console.print(f"[red]✗[/] {exc}")
+        return 1
+    for section in report.sections:
+        mark = "[green]✓[/]" if section.loaded else "[yellow]–[/]"
+        note = "" if section.loaded else "  [dim](not in this publication yet)[/]"
+        console.print(f"{mark} {section.title}{note}")
+    console.print(f"Report of publication {report.version}: [bold]{report.path}[/]")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def parser() -> argparse.ArgumentParser:
@@ -442,6 +504,11 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("dev", help="the Dagster UI and daemon for this workspace")
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=3000)
+    docs = sub.add_parser("docs", help="build dbt docs and GX Data Docs into the home and serve them on localhost")
+    docs.add_argument("--no-serve", action="store_true", help="build only")
+    docs.add_argument("--host", default="127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    sub.add_parser("report", help="write the HTML report from the published marts")
     return p
 
 
@@ -454,6 +521,8 @@ COMMANDS = {
     "publish": cmd_publish,
     "daemon": cmd_daemon,
     "dev": cmd_dev,
+    "docs": cmd_docs,
+    "report": cmd_report,
 }
 
 

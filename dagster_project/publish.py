@@ -4,20 +4,34 @@ DuckDB locks a file against every other process while one writes, so BI tools ne
 warehouse file. Each publish writes its Parquet into a new version folder, builds
 `serving/marts.duckdb` (views over that version) under a temporary name, and renames it into place,
 so a reader sees the old state or the new one, never a mix, and never a lock. A reader that opened
-the previous `marts.duckdb` keeps a whole state: its Parquet files are never rewritten, and old
-versions are removed only after a grace period.
+the previous `marts.duckdb` keeps a whole state: its Parquet files are never rewritten, and an old
+version is removed only after a grace period *and* once no process holds its `marts.duckdb` open.
 
-The serving file is written with DuckDB 1.4's storage format, which BI drivers still bundle.
+How a reader holding the old file is protected: on POSIX, the rename leaves the old file's inode
+alive for every process that has it open, but the inode alone is not enough, because its views read
+Parquet in the version folder. So each version folder keeps a hard link to its own `marts.duckdb`
+(the same inode readers opened), and DuckDB takes a shared `fcntl` lock on a file it opens
+read-only; cleanup asks the kernel whether anyone holds a lock on that inode before removing a
+version (tests/integration/test_serving_publish.py: a reader keeps its publication through
+publishes with a zero grace period; tests/behaviour/test_concurrent_readers.py: the same under
+`nhs-warehouse build`).
+
+The serving file is written with DuckDB 1.4's storage format, which BI drivers still bundle, and
+made read-only on disk: a client that opened it read-write could leave a `marts.duckdb.wal` beside
+it, which DuckDB would then try to replay into the next published file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
+import stat
+import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -35,6 +49,7 @@ class PublishResult:
     serving_db: Path
     tables: dict[str, int]  # mart name -> rows
     removed_versions: list[str]
+    held_versions: list[str] = field(default_factory=list)  # past their grace, kept: a reader has them open
 
 
 def _new_version() -> str:
@@ -73,29 +88,71 @@ def publish(con: duckdb.DuckDBPyConnection, marts: list[str], serving_dir: Path,
         serving.execute("checkpoint")
     finally:
         serving.close()
+    os.chmod(tmp_db, READ_ONLY_MODE)
+    _link_into_version(tmp_db, version_dir / CURRENT_FILE)
     os.replace(tmp_db, serving_dir / CURRENT_FILE)
-    removed = remove_old_versions(serving_dir, keep=version, grace_s=grace_s)
-    return PublishResult(version, serving_dir / CURRENT_FILE, tables, removed)
+    removed, held = remove_old_versions(serving_dir, keep=version, grace_s=grace_s, report_held=True)
+    return PublishResult(version, serving_dir / CURRENT_FILE, tables, removed, held)
 
 
-def remove_old_versions(serving_dir: Path, keep: str, grace_s: float) -> list[str]:
-    """Remove versions superseded more than `grace_s` ago (by the time the next one was published)."""
+READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+def _link_into_version(db: Path, link: Path) -> None:
+    # The version folder's own name for the inode readers will open; cleanup checks its lock.
+    try:
+        os.link(db, link)
+    except OSError:
+        pass  # a filesystem without hard links: cleanup falls back to the grace period alone
+
+
+def is_held_open(db: Path) -> bool:
+    """Whether any process holds a DuckDB lock on `db` (every DuckDB connection to a file holds one).
+
+    Asks the kernel with an open-file-description lock query (F_OFD_GETLK), which reports DuckDB's
+    ordinary POSIX locks, including this process's own, and acquires nothing. Closing the probe's
+    descriptor drops POSIX locks this process holds on the file (a POSIX rule): a process that both
+    publishes and reads an old version keeps reading it, but a later cleanup by another process no
+    longer sees that version as held. The CLI and Dagster publish from processes that read no
+    serving version.
+    """
+    try:
+        fd = os.open(db, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        command = getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK)  # F_OFD_* is Linux's; F_GETLK sees other processes
+        lock_type = struct.unpack("hhqqi", fcntl.fcntl(fd, command, query))[0]
+        return lock_type != fcntl.F_UNLCK
+    finally:
+        os.close(fd)
+
+
+def remove_old_versions(serving_dir: Path, keep: str, grace_s: float, report_held: bool = False):
+    """Remove versions superseded more than `grace_s` ago (by the time the next one was published)
+    that no process has open. Returns the removed versions (and, with `report_held`, those kept
+    because a reader still holds them)."""
     root = Path(serving_dir) / VERSIONS_DIR
     versions = sorted(p.name for p in root.iterdir() if p.is_dir())
-    removed = []
+    removed, held = [], []
     now = time.time()
     for older, newer in zip(versions, versions[1:]):
         if older == keep:
             continue
         superseded_at = (root / newer).stat().st_mtime
-        if now - superseded_at > grace_s:
-            shutil.rmtree(root / older, ignore_errors=True)
-            removed.append(older)
-    for stale in Path(serving_dir).glob(f".{CURRENT_FILE}.*.tmp"):
-        # A publish that crashed before its rename; nobody can have opened it.
+        if now - superseded_at <= grace_s:
+            continue
+        if is_held_open(root / older / CURRENT_FILE):
+            held.append(older)
+            continue
+        shutil.rmtree(root / older, ignore_errors=True)
+        removed.append(older)
+    for stale in Path(serving_dir).glob(f".{CURRENT_FILE}.*.tmp*"):
+        # A publish that crashed before its rename (and its WAL); nobody can have opened it.
         if now - stale.stat().st_mtime > grace_s:
             stale.unlink(missing_ok=True)
-    return removed
+    return (removed, held) if report_held else removed
 
 
 def current_version(serving_dir: Path) -> str | None:

@@ -106,6 +106,16 @@ class Settings:
         return self.home / "validation"
 
     @property
+    def docs_dir(self) -> Path:
+        """dbt docs and GX Data Docs, built by `nhs-warehouse docs`."""
+        return self.home / "docs"
+
+    @property
+    def report_dir(self) -> Path:
+        """The static HTML report, built by `nhs-warehouse report`."""
+        return self.home / "report"
+
+    @property
     def alerts_db(self) -> Path:
         """The alert log: its own small DuckDB file, so alerting never waits on the warehouse writer."""
         return self.home / "alerts.duckdb"

@@ -56,7 +56,14 @@ def run_cli(*args: str, home: Path, check: bool = False, timeout: float = 900, e
 
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory) -> Path:
-    """A warehouse built from every bundled sample by `nhs-warehouse build`, shared read-only by tests."""
+    """A warehouse built from every bundled sample by `nhs-warehouse build`, shared read-only by tests.
+
+    A developer iterating on tests can set NHS_WAREHOUSE_TEST_BUILT_HOME to a home already built
+    from the samples to skip the build (CI never sets it; the build then runs as here).
+    """
+    reuse = os.environ.get("NHS_WAREHOUSE_TEST_BUILT_HOME")
+    if reuse:
+        return Path(reuse).resolve()
     home = tmp_path_factory.mktemp("built") / "home"
     result = run_cli("build", home=home)
     assert result.returncode == 0, f"build failed\n{result.stdout}\n{result.stderr}"

@@ -37,5 +37,6 @@ def serving_marts(context: AssetExecutionContext, duckdb: DuckDBResource, wareho
             "serving_db": MetadataValue.path(str(result.serving_db)),
             "rows": MetadataValue.json(result.tables),
             "removed_versions": len(result.removed_versions),
+            "versions_kept_open_by_readers": len(result.held_versions),
         }
     )

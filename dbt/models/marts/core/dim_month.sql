@@ -15,11 +15,6 @@ select
     extract(year from month_start) as calendar_year,
     extract(month from month_start) as month_number,
     strftime(month_start, '%B %Y') as month_name,
-    -- NHS financial years run April to March and are written 2023-24.
-    case
-        when extract(month from month_start) >= 4
-            then cast(extract(year from month_start) as varchar) || '-' || right(cast(extract(year from month_start) + 1 as varchar), 2)
-        else cast(extract(year from month_start) - 1 as varchar) || '-' || right(cast(extract(year from month_start) as varchar), 2)
-    end as financial_year,
+    {{ financial_year('month_start') }} as financial_year,
     ((extract(month from month_start) + 8) % 12) // 3 + 1 as financial_quarter
 from months

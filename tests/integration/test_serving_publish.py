@@ -1,0 +1,131 @@
+"""publish() on a small real warehouse file: what a reader holding an old serving file keeps, when
+old versions go, and what the published file looks like on disk. (The same guarantees under a real
+`nhs-warehouse build` are in tests/behaviour/test_concurrent_readers.py.)"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from dagster_project.publish import CURRENT_FILE, VERSIONS_DIR, is_held_open, publish
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("select version from _publication").fetchone()[0], flush=True)
+for line in sys.stdin:  # one query per line received, until stdin closes
+    try:
+        print(con.execute("select count(*), max(n) from mart_numbers").fetchone(), flush=True)
+    except Exception as exc:
+        print("ERROR", exc, flush=True)
+"""
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con.execute("create schema marts; create table marts.mart_numbers as select range as n from range(10)")
+    yield con
+    con.close()
+
+
+def _add_rows(con, count):
+    con.execute(f"insert into marts.mart_numbers select 1000 + range from range({count})")
+
+
+@pytest.fixture
+def reader():
+    procs = []
+
+    def start(db):
+        proc = subprocess.Popen([sys.executable, "-c", READER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        version = proc.stdout.readline().strip()
+
+        def ask() -> str:
+            proc.stdin.write("q\n")
+            proc.stdin.flush()
+            return proc.stdout.readline().strip()
+
+        def close() -> None:
+            proc.stdin.close()
+            proc.wait(timeout=30)
+
+        return version, ask, close
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_reader_holding_the_old_file_keeps_its_whole_publication_past_the_grace_period(warehouse, tmp_path, reader):
+    serving = tmp_path / "serving"
+    first = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=0)
+    version, ask, close = reader(serving / CURRENT_FILE)
+    assert version == first.version and ask() == "(10, 9)"
+
+    _add_rows(warehouse, 5)
+    second = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=0)
+    time.sleep(0.01)
+    third = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=0)
+    # The first version is past its (zero) grace period but the reader has it open: kept.
+    assert first.version in second.held_versions + third.held_versions
+    assert (serving / VERSIONS_DIR / first.version).is_dir()
+    assert second.version in third.removed_versions  # nobody had that one open
+    assert ask() == "(10, 9)"  # the old publication, whole, after the rename and two cleanups
+
+    close()
+    fourth = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=0)
+    assert first.version in fourth.removed_versions
+    assert sorted(p.name for p in (serving / VERSIONS_DIR).iterdir()) == [fourth.version]
+    con = duckdb.connect(str(serving / CURRENT_FILE), read_only=True)
+    try:
+        assert con.execute("select count(*), max(n) from mart_numbers").fetchone() == (15, 1004)
+    finally:
+        con.close()
+
+
+def test_versions_within_their_grace_period_stay_whoever_holds_them(warehouse, tmp_path):
+    serving = tmp_path / "serving"
+    first = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=3600)
+    second = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=3600)
+    assert second.removed_versions == [] and second.held_versions == []
+    assert (serving / VERSIONS_DIR / first.version).is_dir()
+
+
+def test_the_serving_file_is_read_only_on_disk_and_linked_from_its_version(warehouse, tmp_path):
+    serving = tmp_path / "serving"
+    result = publish(warehouse, ["marts.mart_numbers"], serving)
+    current = serving / CURRENT_FILE
+    linked = serving / VERSIONS_DIR / result.version / CURRENT_FILE
+    assert os.stat(current).st_ino == os.stat(linked).st_ino
+    assert stat.S_IMODE(os.stat(current).st_mode) & 0o222 == 0
+    assert not is_held_open(current)
+    con = duckdb.connect(str(current), read_only=True)
+    try:
+        assert is_held_open(linked)  # this process's own connection counts too
+    finally:
+        con.close()
+    assert not is_held_open(linked)
+    assert not list(serving.glob(".*.tmp*"))
+
+
+def test_a_crashed_publish_leaves_no_file_a_reader_could_open(warehouse, tmp_path):
+    serving = tmp_path / "serving"
+    serving.mkdir()
+    stale = serving / f".{CURRENT_FILE}.20200101T000000000000Z.tmp"
+    stale.write_bytes(b"half a file")
+    (serving / f"{stale.name}.wal").write_bytes(b"")
+    old = time.time() - 7200
+    for path in serving.iterdir():
+        os.utime(path, (old, old))
+    publish(warehouse, ["marts.mart_numbers"], serving, grace_s=3600)
+    assert sorted(p.name for p in serving.iterdir()) == [CURRENT_FILE, VERSIONS_DIR]
