@@ -28,8 +28,8 @@ from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.sources import SOURCES
 from dagster_project.warehouse import quote_ident
 
-# Header spelling -> canonical column, for the sources the benchmark generates.
-BENCH_SOURCES = ("uec_ae_monthly", "nhs_doctors_by_specialty")
+# The sources the benchmark generates: each one's period from its own columns. A run may read one of
+# them; the other's raw tables are then copied from the built warehouse like any other source's.
 PERIOD_SQL = {
     # MSitAE-JUNE-2023 -> 2023-06-01
     "uec_ae_monthly": "strftime(strptime(regexp_extract(period, '[A-Za-z]+-[0-9]{4}$'), '%B-%Y'), '%Y-%m-01')",
@@ -86,7 +86,7 @@ def bare_build(files_by_source: dict[str, list[Path]], built_db: Path, work: Pat
     for schema, table in con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'built' "
         "and (schema_name in ('reference', 'meta', 'raw_history') or (schema_name = 'raw' and table_name not in "
-        f"({', '.join(repr(s) for s in BENCH_SOURCES)}, {', '.join(repr(s + '__totals') for s in BENCH_SOURCES)})))"
+        f"({', '.join(repr(s) for s in files_by_source)}, {', '.join(repr(s + '__totals') for s in files_by_source)})))"
     ).fetchall():
         con.execute(f"create schema if not exists {quote_ident(schema)}")
         con.execute(f"create table {quote_ident(schema)}.{quote_ident(table)} as select * from built.{quote_ident(schema)}.{quote_ident(table)}")
