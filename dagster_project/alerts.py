@@ -37,7 +37,10 @@ from dagster_project.warehouse import connect
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["gx_check_failed", "dbt_test_failed", "check_failed", "run_failed", "file_quarantined", "source_late"]
+Kind = Literal[
+    "gx_check_failed", "dbt_test_failed", "check_failed", "run_failed", "file_quarantined", "source_late", "fetch_failed",
+    "intake_failed",
+]
 Severity = Literal["failure", "warning", "success", "info"]
 
 ALERTS_DDL = """

@@ -208,7 +208,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     bad = bool(missing)
     for path in (p for p in paths if p.exists()):
         # A folder is a capture of many documents (e.g. the CQC API): each source lands its part.
-        results = intake_folder(path, store, SOURCES.values(), spec=spec) if path.is_dir() else [intake(path, store, SOURCES.values(), spec=spec)]
+        results = (
+            intake_folder(path, store, SOURCES.values(), spec=spec) if path.is_dir()
+            else [intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes)]
+        )
         for result in results:
             mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
             where = f" [dim]({result.source})[/]" if result.source else ""

@@ -68,7 +68,7 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
             if path.is_dir():
                 results.extend(intake_folder(path, store, SOURCES.values(), spec=spec))
             else:
-                results.append(intake(path, store, SOURCES.values(), spec=spec))
+                results.append(intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes))
     return results
 
 
@@ -90,10 +90,9 @@ def pending_partitions(settings: Settings) -> dict[str, list[str]]:
                 }
     pending: dict[str, list[str]] = {}
     for key in SOURCES:
+        # One reading of the manifests per source (a lookup per period read them all for each one).
         periods = [
-            period
-            for period in store.periods(key)
-            if (latest := store.latest_for(key, period)) is not None and loaded.get((key, period)) != latest.sha256
+            period for period, latest in store.latest_by_period(key).items() if loaded.get((key, period)) != latest.sha256
         ]
         if periods:
             pending[key] = sorted(periods)

@@ -48,6 +48,8 @@ class Settings:
     http_retries: int = 4
     http_backoff_s: float = 1.0
     http_max_bytes: int = 200 * 1024 * 1024
+    # The largest file intake will read; a larger one is refused before it is read.
+    max_file_bytes: int = 1024**3
     lock_timeout_s: float = 120.0
     publish_grace_s: float = 3600.0
     source_urls: dict[str, str] = field(default_factory=dict)
@@ -158,6 +160,7 @@ def load_settings() -> Settings:
         http_retries=int(_env_float("NHS_WAREHOUSE_HTTP_RETRIES", 4)),
         http_backoff_s=_env_float("NHS_WAREHOUSE_HTTP_BACKOFF", 1.0),
         http_max_bytes=int(_env_float("NHS_WAREHOUSE_HTTP_MAX_BYTES", 200 * 1024 * 1024)),
+        max_file_bytes=int(_env_float("NHS_WAREHOUSE_MAX_FILE_BYTES", 1024**3)),
         lock_timeout_s=_env_float("NHS_WAREHOUSE_LOCK_TIMEOUT", 120.0),
         publish_grace_s=_env_float("NHS_WAREHOUSE_PUBLISH_GRACE", 3600.0),
         source_urls=source_urls,

@@ -39,6 +39,10 @@ create table if not exists meta.load_failures (
     column_name varchar,
     failed_at timestamp not null
 );
+create table if not exists meta.dbt_builds (
+    started_at timestamp not null,   -- a complete `dbt build` that passed (dbt/macros/changed_since.sql)
+    finished_at timestamp not null
+);
 create table if not exists meta.validation_results (
     source_key varchar not null,
     period varchar not null,

@@ -6,6 +6,7 @@ by declarative automation (automation/conditions.py): a new raw partition rebuil
 """
 
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -93,7 +94,16 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
         # to one not built yet (relationships, singular tests) and fail on a missing table.
         # `buildable` runs only the tests whose parents are all selected or upstream of the selection.
         args += ["--indirect-selection", "buildable"]
-    yield from dbt.cli(args, context=context).stream()
+    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    yield from dbt.cli(args, context=context).stream()  # raises at the end if a model or test failed
+    if set(context.selected_asset_keys) == set(context.assets_def.keys):
+        # A complete build passed: rows loaded before it began are built and tested; later builds
+        # work only on rows loaded since (macros/changed_since.sql).
+        with open_warehouse(warehouse.settings.warehouse_db) as con:
+            con.execute(
+                "insert into meta.dbt_builds values (?, ?)",
+                [started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)],
+            )
 
 
 def _partially_built(context: AssetExecutionContext) -> bool:

@@ -103,11 +103,15 @@ def take_incoming(settings: Settings, store: LandingStore, cursor: LandingCursor
         if not settled(path, cursor, settings.landing_settle_s, now):
             log.info(f"{path.name}: still changing, waiting for it to settle")
             continue
-        result = intake(path, store, SOURCES.values())
+        result = intake(path, store, SOURCES.values(), max_bytes=settings.max_file_bytes)
         results.append(result)
         if result.status == "rejected":
             notifier.fire(messages.rejected_file(settings, result, "landing/incoming"))
         log.info(f"{path.name}: {result.status} {result.message}")
+        if result.status == "failed":
+            # Not stored anywhere (e.g. a full disk): keep the dropped file for the next tick.
+            notifier.fire(messages.intake_failure(settings, result, "landing/incoming"))
+            continue
         # The landing store (or quarantine) holds the bytes now; the manifest is the durable record.
         path.unlink(missing_ok=True)
         cursor.seen.pop(path.name, None)

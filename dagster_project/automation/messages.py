@@ -111,6 +111,37 @@ def rejected_file(settings: Settings, result: IntakeResult, where: str) -> Alert
     )
 
 
+def fetch_failure(settings: Settings, source: str, failure: dict) -> Alert:
+    """A publisher's file could not be fetched after the retries (FetchError.as_record())."""
+    attempts = tuple(f"attempt {i}: {a}" for i, a in enumerate(failure.get("attempts") or [], start=1))
+    return Alert(
+        kind="fetch_failed",
+        key=f"fetch_failed:{source}:{failure['url']}",
+        title=f"{source}: could not fetch {failure['url']} ({failure.get('reason')})",
+        what_failed=f"fetching {failure['url']} failed: {failure.get('message')}",
+        source=source,
+        file=failure["url"],
+        details=attempts or (f"reason: {failure.get('reason')}",),
+        kept=f"nothing was landed; the sensor tries again on its next tick; {KEPT_MARTS}",
+    )
+
+
+def intake_failure(settings: Settings, result: IntakeResult, where: str) -> Alert:
+    """A good file the landing store could not take (a full disk, no permission): not quarantined."""
+    error = result.error or {}
+    name = Path(error.get("file") or result.path.name).name
+    return Alert(
+        kind="intake_failed",
+        key=f"intake_failed:{result.source or 'unrecognised'}:{error.get('reason', 'store_failed')}",
+        title=f"could not land {name}: {error.get('message', 'intake failed')}",
+        what_failed=f"a file from {where} could not be stored in the landing store: {result.message}",
+        source=result.source,
+        file=name,
+        details=(f"reason: {error.get('reason')}",),
+        kept=f"nothing partial was left in landing; the file was not quarantined (it is not at fault); {KEPT_MARTS}",
+    )
+
+
 def late_source(settings: Settings, source: str, newest: str | None, expected: str, cadence: str) -> Alert:
     return Alert(
         kind="source_late",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Protocol
@@ -41,6 +41,8 @@ class PollResult:
     files: list[Fetched]
     state: dict
     notes: list[str]
+    # Fetches that failed after their retries (FetchError.as_record()), for an alert each.
+    failures: list[dict] = field(default_factory=list)
 
 
 class Poller(Protocol):
@@ -79,7 +81,7 @@ def check_files(urls: list[str], state: dict, dest_dir: Path, http: Http) -> Pol
     already have (a server that ignores validators), brings nothing.
     """
     known: dict[str, dict] = dict(state.get("files", {}))
-    files, notes = [], []
+    files, notes, failures = [], [], []
     for url in urls:
         seen = known.get(url, {})
         try:
@@ -88,6 +90,7 @@ def check_files(urls: list[str], state: dict, dest_dir: Path, http: Http) -> Pol
             if exc.status == 404:
                 continue  # not published (yet)
             notes.append(f"{url}: {exc}")
+            failures.append(exc.as_record())
             continue
         if result.status == "not_modified":
             continue
@@ -96,7 +99,7 @@ def check_files(urls: list[str], state: dict, dest_dir: Path, http: Http) -> Pol
             result.path.unlink(missing_ok=True)
             continue
         files.append(Fetched(result.path, url, result.file_name or Path(url).name, result.sha256, result.etag, result.last_modified))
-    return PollResult(files, {**state, "files": known}, notes)
+    return PollResult(files, {**state, "files": known}, notes, failures)
 
 
 class _Links(HTMLParser):
@@ -149,7 +152,7 @@ class IndexPoller:
         try:
             page = http.get(self.index_url, dest_dir, state.get("index"))
         except FetchError as exc:
-            return PollResult([], state, [f"index {self.index_url}: {exc}"])
+            return PollResult([], state, [f"index {self.index_url}: {exc}"], [exc.as_record()])
         state = dict(state)
         if page.status == "fetched":
             html = page.path.read_text(errors="replace")

@@ -51,17 +51,25 @@ def build_publication_sensor(spec: SourceSpec, settings: Settings, job) -> Senso
         for poller in pollers_for(spec, settings):
             result = poller.poll(state.get(poller.name, {}), fetch_dir, Http.from_settings(settings))
             notes.extend(result.notes)
+            for failure in result.failures:
+                notifier.fire(messages.fetch_failure(settings, spec.key, failure))
             for fetched in result.files:
                 try:
                     taken = intake(
                         fetched.path, store, SOURCES.values(), spec=spec, original_name=fetched.file_name,
                         url=fetched.url, etag=fetched.etag, last_modified=fetched.last_modified,
+                        max_bytes=settings.max_file_bytes,
                     )
                 finally:
                     fetched.path.unlink(missing_ok=True)
                 context.log.info(f"{fetched.url}: {taken.status} {taken.message}")
                 if taken.status == "rejected":
                     notifier.fire(messages.rejected_file(settings, taken, fetched.url))
+                    continue
+                if taken.status == "failed":
+                    # Not stored (e.g. a full disk): forget its validators so the next tick fetches it again.
+                    notifier.fire(messages.intake_failure(settings, taken, fetched.url))
+                    result.state.get("files", {}).pop(fetched.url, None)
                     continue
                 if not taken.ok or taken.landed is None:
                     continue

@@ -1,7 +1,9 @@
 """Take a file into the landing store: recognise its publication by content, read its periods, store it.
 
 Used by `nhs-warehouse ingest`, the landing-folder sensor, HTTP fetches and the bundled samples. A
-file that cannot be parsed never enters landing: a copy goes to quarantine with the reason.
+file that cannot be parsed never enters landing: a copy goes to quarantine with the reason. A file
+over the size limit is refused before a byte of it is read (only its reason is recorded), and a
+store that cannot write (a full disk) fails the intake cleanly, leaving landing as it was.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from typing import Iterable
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.landing import LandedFile, LandingStore, sha256_of
 from dagster_project.ingest.spec import SourceSpec
+from dagster_project.ingest.tabular import open_workbook
+from dagster_project.ingest.textfile import sniff
 
 UNRECOGNISED = "unrecognised"
+# The largest file intake reads (NHS_WAREHOUSE_MAX_FILE_BYTES overrides it through Settings).
+DEFAULT_MAX_FILE_BYTES = 1024**3
+WORKBOOK_SUFFIXES = {".xlsx", ".xls", ".ods", ".zip"}
 
 
 @dataclass
 class IntakeResult:
     path: Path
-    status: str  # landed | already_landed | rejected | previously_rejected
+    status: str  # landed | already_landed | rejected | previously_rejected | failed (could not store)
     source: str | None = None
     landed: LandedFile | None = None
     periods: tuple[str, ...] = ()
@@ -62,6 +69,7 @@ def intake(
     url: str | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
+    max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> IntakeResult:
     path = Path(path)
     if path.is_dir():
@@ -69,17 +77,53 @@ def intake(
         return results[0] if len(results) == 1 else _combined(path, results)
     name = original_name or path.name
     try:
+        return _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
+    except OSError as exc:
+        # The store could not write (no space, no permission): not the file's fault, so no quarantine.
+        where = f" ({exc.filename})" if exc.filename else ""
+        error = {"reason": "store_failed", "message": f"intake failed: {exc.strerror or exc}{where}", "file": name,
+                 "row": None, "column": None}
+        return IntakeResult(path, "failed", spec.key if spec else None, message=f"{name}: {error['message']}", error=error)
+
+
+def _unreadable(path: Path, name: str) -> IngestError | None:
+    """Why a file no publication recognises cannot be read at all (empty, HTML, binary, a workbook
+    with a password or broken), if it is one of those."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in WORKBOOK_SUFFIXES and path.stat().st_size > 0:
+            if suffix != ".zip":
+                open_workbook(path)
+            return None
+        sniff(path)
+    except IngestError as exc:
+        exc.file = None
+        return exc.with_file(name)
+    return None
+
+
+def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes) -> IntakeResult:
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        error = IngestError(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (NHS_WAREHOUSE_MAX_FILE_BYTES); not read",
+            file=name, reason="too_large",
+        )
+        store.reject(path, source=spec.key if spec else UNRECOGNISED, error=error.as_record(), original_name=name, keep_copy=False)
+        return IntakeResult(path, "rejected", spec.key if spec else None, message=error.describe(), error=error.as_record())
+    try:
         spec = spec or detect_source(path, specs)
     except IngestError as exc:
         store.reject(path, source=UNRECOGNISED, error=exc.as_record(), original_name=name)
         return IntakeResult(path, "rejected", message=exc.describe(), error=exc.as_record())
     if spec is None:
-        error = IngestError(
+        error = _unreadable(path, name) or IngestError(
             "not a file of any known publication (no source's header or shape found)", file=name, reason="unrecognised"
         )
         store.reject(path, source=UNRECOGNISED, error=error.as_record(), original_name=name)
         return IntakeResult(path, "rejected", message=error.describe(), error=error.as_record())
 
+    store.sweep(spec.key)  # what a killed intake left, whether or not this file turns out new
     sha = sha256_of(path)
     if store.is_quarantined(spec.key, sha):
         return IntakeResult(

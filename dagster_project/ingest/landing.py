@@ -13,15 +13,22 @@ warehouse DuckDB file, so sensors and the CLI can read them while a load holds t
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+# A temporary file younger than this is never swept: its writer may be between creating and locking it.
+TEMP_MIN_AGE_S = 2.0
+# A stored file without its manifest (or a manifest without its file) older than this was left by an
+# interrupted put or quarantine; a live one completes within milliseconds.
+ORPHAN_MIN_AGE_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -68,17 +75,29 @@ def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
+def _locked_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new temporary file beside `name`, locked (flock) until its writer renames it or dies.
+
+    The kernel drops the lock when the writer's process ends however it ends, so `sweep_temp_files`
+    can tell a killed writer's leftovers from a live writer's work in progress.
+    """
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd, tmp
+
+
 def _atomic(dest: Path, write) -> None:
     """Write through `write(handle)` to a temporary name beside `dest`, fsync, then rename it into
-    place: readers see the whole file or nothing, and a crash leaves only a dot-temp file."""
+    place: readers see the whole file or nothing, and a crash leaves only a dot-temp file (which
+    `sweep_temp_files` removes once its writer's lock is gone)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    fd, tmp = _locked_temp(dest.parent, dest.name)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, dest)
+            os.replace(tmp, dest)  # still locked: a sweep never takes a finished file for an orphan
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -94,6 +113,29 @@ def copy_atomically(src: Path, dest: Path) -> None:
             shutil.copyfileobj(source, handle, CHUNK)
 
     _atomic(dest, copy)
+
+
+def sweep_temp_files(folder: Path, pattern: str = ".*.tmp", min_age_s: float = TEMP_MIN_AGE_S) -> list[Path]:
+    """Remove temporary files no live writer holds: what a killed process left in `folder`."""
+    removed: list[Path] = []
+    now = time.time()
+    for path in Path(folder).glob(pattern):
+        try:
+            if now - path.stat().st_mtime < min_age_s:
+                continue
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live writer
+        else:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
 
 
 class LandingStore:
@@ -134,8 +176,47 @@ class LandingStore:
         )
         copy_atomically(src, landed.path(self.landing_dir))
         # The manifest is written last: a file without one is an interrupted put, redone next time.
-        write_atomically(self._manifest_path(source, sha), json.dumps(landed.as_record(), indent=2).encode())
+        try:
+            write_atomically(self._manifest_path(source, sha), json.dumps(landed.as_record(), indent=2).encode())
+        except BaseException:
+            # E.g. the disk filled between the two writes: leave no file that no manifest describes.
+            landed.path(self.landing_dir).unlink(missing_ok=True)
+            raise
         return landed, True
+
+    def sweep(self, source: str) -> list[Path]:
+        """Remove what interrupted puts and quarantines left in `source`'s folders (a killed process's
+        temporary files, a stored file without its manifest or a manifest without its file)."""
+        removed: list[Path] = []
+        for folder in (self.landing_dir / source, self.quarantine_dir / source):
+            if folder.is_dir():
+                removed += sweep_temp_files(folder)
+        folder = self.landing_dir / source
+        if not folder.is_dir():
+            return removed
+        now = time.time()
+        stems: dict[str, list[Path]] = {}
+        for path in folder.iterdir():
+            if not path.name.startswith("."):
+                stems.setdefault(path.name.split(".", 1)[0], []).append(path)
+        for paths in stems.values():
+            if len(paths) != 1:
+                continue
+            path = paths[0]
+            try:
+                if now - path.stat().st_mtime <= ORPHAN_MIN_AGE_S:
+                    continue
+                if path.suffix == ".json":
+                    # A manifest alone: its file was moved to quarantine by a process killed before it
+                    # removed the manifest. (Keep any manifest whose named file is there.)
+                    stored = json.loads(path.read_text()).get("stored_name")
+                    if stored and (folder / stored).exists():
+                        continue
+                path.unlink(missing_ok=True)
+                removed.append(path)
+            except (FileNotFoundError, ValueError):
+                continue
+        return removed
 
     def _manifest_path(self, source: str, sha: str) -> Path:
         return self.landing_dir / source / f"{sha}.json"
@@ -155,6 +236,14 @@ class LandingStore:
         landed = [LandedFile.from_record(json.loads(p.read_text())) for p in folder.glob("*.json")]
         landed = [f for f in landed if f.path(self.landing_dir).exists()]
         return sorted(landed, key=lambda f: (f.fetched_at, f.sha256))
+
+    def latest_by_period(self, source: str) -> dict[str, LandedFile]:
+        """Every period's current vintage, from one reading of the manifests (`latest_for` for all)."""
+        latest: dict[str, LandedFile] = {}
+        for landed in self.files(source):  # oldest first, so the newest covering file wins
+            for period in landed.periods:
+                latest[period] = landed
+        return latest
 
     def latest_for(self, source: str, period: str) -> LandedFile | None:
         """The most recently landed file that covers `period`: its current vintage."""
@@ -179,19 +268,38 @@ class LandingStore:
         self._manifest_path(landed.source, landed.sha256).unlink(missing_ok=True)
         return dest
 
-    def reject(self, src: Path, *, source: str, error: dict, original_name: str | None = None, sha256: str | None = None) -> Path:
-        """Keep a copy of a file that never reached landing (it failed to parse) in quarantine."""
+    def reject(
+        self,
+        src: Path,
+        *,
+        source: str,
+        error: dict,
+        original_name: str | None = None,
+        sha256: str | None = None,
+        keep_copy: bool = True,
+    ) -> Path | None:
+        """Keep a copy of a file that never reached landing (it failed to parse) in quarantine.
+
+        With `keep_copy=False` (a file too large to read) only the reason is recorded, under a key
+        made from its name, size and time, since its checksum would mean reading it.
+        """
         src = Path(src)
-        sha = sha256 or sha256_of(src)
-        ext = src.suffix.lower() or ".bin"
         folder = self.quarantine_dir / source
-        dest = folder / f"{sha}{ext}"
-        copy_atomically(src, dest)
+        stat = src.stat()
+        if keep_copy:
+            sha = sha256 or sha256_of(src)
+            key = sha
+            dest = folder / f"{sha}{src.suffix.lower() or '.bin'}"
+            copy_atomically(src, dest)
+        else:
+            sha = sha256
+            key = "unread-" + hashlib.sha256(f"{original_name or src.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()
+            dest = None
         record = {
-            "source": source, "sha256": sha, "size": src.stat().st_size, "original_name": original_name or src.name,
-            "stored_name": dest.name, "rejected_at": now_utc(), "error": error,
+            "source": source, "sha256": sha, "size": stat.st_size, "original_name": original_name or src.name,
+            "stored_name": dest.name if dest else None, "rejected_at": now_utc(), "error": error,
         }
-        write_atomically(folder / f"{sha}.reason.json", json.dumps(record, indent=2).encode())
+        write_atomically(folder / f"{key}.reason.json", json.dumps(record, indent=2).encode())
         return dest
 
     def quarantined(self, source: str | None = None) -> list[dict]:

@@ -119,6 +119,9 @@ class PartitionLoader:
         self.mirror_dir = Path(mirror_dir) if mirror_dir is not None else None
         self._parsed: dict[str, ParsedFile] = {}
         self._checked: dict[str, dict[str, tuple[GateOutcome | None, dict | None]]] = {}
+        # Each period's current vintage as the landing store had it when first asked (a loader is
+        # made for one run: files landed after that are the next run's).
+        self._latest: dict[str, LandedFile] | None = None
 
     def _parse(self, landed: LandedFile) -> ParsedFile:
         if landed.sha256 not in self._parsed:
@@ -172,9 +175,16 @@ class PartitionLoader:
             return staged_rows[in_file]
         return loaded[1] if loaded else None
 
+    def _latest_for(self, period: str) -> LandedFile | None:
+        # The landing store is read once per loader (one run), not once per partition: a run of N
+        # partitions read every manifest N times. A period not seen yet re-reads it.
+        if self._latest is None or period not in self._latest:
+            self._latest = self.store.latest_by_period(self.spec.key)
+        return self._latest.get(period)
+
     def load(self, con: duckdb.DuckDBPyConnection, period: str) -> PartitionOutcome:
         spec = self.spec
-        landed = self.store.latest_for(spec.key, period)
+        landed = self._latest_for(period)
         if landed is None:
             return PartitionOutcome(spec.key, period, "no_file", message=f"no landed file covers {period}")
         if current_vintage(con, spec.key, period) == landed.sha256:
@@ -229,6 +239,7 @@ class PartitionLoader:
     def _reject(self, con, period: str, landed: LandedFile, error: dict) -> PartitionOutcome:
         record_failure(con, self.spec.key, period, landed, error)
         self.store.quarantine(landed, error | {"period": period})
+        self._latest = None  # the file left landing: its periods fall back to earlier vintages
         log.warning("quarantined %s (%s %s): %s", landed.original_name, self.spec.key, period, error["message"])
         return PartitionOutcome(
             self.spec.key, period, "quarantined", landed.original_name, landed.sha256,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ import pandas as pd
 
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.spec import Column, SourceSpec, normalise_header
+from dagster_project.ingest.textfile import bounded_lines, looks_like_html, open_text
 
 HEADER_SCAN_ROWS = 40
 PANDAS_DTYPES = {
@@ -190,30 +193,37 @@ def decode_text(path: Path, raw: bytes, warnings: list[str]) -> str:
         return text
 
 
-def _looks_like_html(text: str) -> bool:
-    head = text.lstrip()[:200].casefold()
-    return head.startswith("<!doctype html") or head.startswith("<html") or "<head" in head
+_looks_like_html = looks_like_html
 
 
-def read_rows(path: Path, spec: SourceSpec, warnings: list[str]) -> Iterator[tuple[int, list[Any]]]:
-    """Yield (row number as the publisher's file shows it, cells) for CSV or a workbook sheet."""
+def read_rows(
+    path: Path, spec: SourceSpec, warnings: list[str], *, head_only: bool = False
+) -> Iterator[tuple[int, list[Any]]]:
+    """Yield (row number as the publisher's file shows it, cells) for CSV or a workbook sheet.
+
+    CSV is streamed, never read whole; `head_only` is for callers that stop after the header rows.
+    """
     if path.stat().st_size == 0:
         raise IngestError("file is empty (0 bytes)", file=path, reason="empty")
     if spec.format == "csv":
-        raw = path.read_bytes()
-        text = decode_text(path, raw, warnings)
-        if not text.strip():
-            raise IngestError("file has no content", file=path, reason="empty")
-        if _looks_like_html(text):
-            raise IngestError("file is an HTML page, not a CSV extract", file=path, reason="html_not_data")
-        if "\x00" in text[:4096]:
-            raise IngestError("file is binary, not a CSV extract", file=path, reason="not_csv")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            for cells in reader:
-                yield reader.line_num, cells
-        except csv.Error as exc:
-            raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
+        handle, encoding = open_text(path, warnings, head_only=head_only)
+        if encoding.stray_bom_lines:
+            lines = encoding.stray_bom_lines
+            warnings.append(
+                f"{path.name}: byte-order mark in the middle of the file (line {', '.join(map(str, lines[:5]))}"
+                f"{', ...' if len(lines) > 5 else ''}): removed; were two exports joined?"
+            )
+        with handle:
+            reader = csv.reader(bounded_lines(handle, path))
+            try:
+                for cells in reader:
+                    yield reader.line_num, cells
+            except csv.Error as exc:
+                raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
+            except UnicodeDecodeError as exc:  # past the head that `head_only` checked
+                raise IngestError(
+                    f"not UTF-8 text after the first rows ({exc.reason})", file=path, row=reader.line_num + 1, reason="bad_encoding"
+                ) from exc
         return
     if spec.format in ("xlsx", "ods", "xls"):
         yield from read_sheet(path, spec.sheet)
@@ -221,13 +231,23 @@ def read_rows(path: Path, spec: SourceSpec, warnings: list[str]) -> Iterator[tup
     raise IngestError(f"no tabular reader for format {spec.format!r}", file=path, reason="unsupported_format")
 
 
-def read_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
-    from python_calamine import CalamineWorkbook
+def open_workbook(path: Path):
+    """The workbook, or IngestError: `encrypted` (saved with a password) or `bad_workbook`."""
+    from python_calamine import CalamineWorkbook, PasswordError
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for encrypted/corrupt workbooks
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError as exc:
+        raise IngestError(
+            "workbook is password-protected (encrypted): it cannot be read; ask the publisher for a copy without a password",
+            file=path, reason="encrypted",
+        ) from exc
+    except Exception as exc:  # calamine raises its own types for corrupt workbooks
         raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
+
+
+def read_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[Any]]]:
+    workbook = open_workbook(path)
     names = workbook.sheet_names
     if sheet is None:
         chosen = names[0]
@@ -258,12 +278,7 @@ def read_all_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[Any]]]]]
             return [(path.stem, [(reader.line_num, cells) for cells in reader])]
         except csv.Error as exc:
             raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for encrypted/corrupt workbooks
-        raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
+    workbook = open_workbook(path)
     return [
         (name, [(i, [None if c == "" else c for c in cells]) for i, cells in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)])
         for name in workbook.sheet_names
@@ -345,7 +360,7 @@ def header_score(path: Path, spec: SourceSpec) -> float:
         return 0.0
     try:
         best = 0
-        for position, (_, cells) in enumerate(read_rows(Path(path), spec, [])):
+        for position, (_, cells) in enumerate(read_rows(Path(path), spec, [], head_only=True)):
             index_of, _, _ = match_header(cells, spec.columns)
             best = max(best, sum(name in index_of for name in required))
             if position + 1 >= HEADER_SCAN_ROWS or best == len(required):
@@ -360,41 +375,105 @@ def header_score(path: Path, spec: SourceSpec) -> float:
 
 
 def parse_tabular(path: Path, spec: SourceSpec) -> ParsedFile:
-    """Parse one extract per its spec. Raises IngestError naming the file, row and column."""
+    """Parse one extract per its spec. Raises IngestError naming the file, row and column.
+
+    Rows stream from the reader: the header is found among the first rows, and the rest are
+    converted as they are read, so the file itself is never held in memory.
+    """
     path = Path(path)
     warnings: list[str] = []
-    rows = list(read_rows(path, spec, warnings))
-    if not rows:
+    rows = iter(read_rows(path, spec, warnings))
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+    if not head:
         raise IngestError("file has no rows", file=path, reason="empty")
-    header = find_header(rows, spec, path)
+    header = find_header(head, spec, path)
+    header_number, header_cells = head[header.row]
     for name in header.ignored:
         warnings.append(f"{path.name}: ignored column {name!r} (not in the {spec.key} spec)")
+    unnamed = [i for i, c in enumerate(header_cells) if _clean(c) in (None, "")]
+    unnamed_with_values: dict[int, tuple[int, Any]] = {}
+    header_again = [_clean(c) for c in header_cells]
 
     data: dict[str, list[dict[str, Any]]] = {"": [], "totals": []}
-    for row_number, cells in rows[header.row + 1 :]:
-        if all(_clean(c) in (None, "") for c in cells):
+    plan = [(column, header.index_of.get(column.name)) for column in spec.columns]
+    used = max(header.index_of.values()) + 1
+    for row_number, cells in itertools.chain(head[header.row + 1 :], rows):
+        if _blank(cells):
             continue
-        _check_width(cells, header, path, row_number)
-        text_row = {
+        if cells and _clean(cells[0]) == header_again[0] and [_clean(c) for c in cells] == header_again:
+            raise _repeated_header(path, row_number, header_number)
+        if len(cells) < used or len(cells) > header.width:
+            _check_width(cells, header, path, row_number)
+        for i in unnamed:
+            if i not in unnamed_with_values and i < len(cells) and _clean(cells[i]) not in (None, ""):
+                unnamed_with_values[i] = (row_number, cells[i])
+        is_total = spec.is_total_row is not None and spec.is_total_row({
             name: (to_text(_clean(cells[i])) if i < len(cells) and cells[i] is not None else "")
             for name, i in header.index_of.items()
-        }
-        is_total = spec.is_total_row is not None and spec.is_total_row(text_row)
+        })
         record: dict[str, Any] = {"_row_number": row_number}
-        for column in spec.columns:
-            i = header.index_of.get(column.name)
-            cell = cells[i] if i is not None and i < len(cells) else None
-            if is_total and column.kind == "text":
-                record[column.name] = to_text(_clean(cell)) if cell not in (None, "") else None
-                continue
-            record[column.name] = convert_cell(cell, column, spec.missing_markers, file=path, row=row_number)
+        try:
+            for column, i in plan:
+                cell = cells[i] if i is not None and i < len(cells) else None
+                if is_total and column.kind == "text":
+                    record[column.name] = to_text(_clean(cell)) if cell not in (None, "") else None
+                    continue
+                value = _fast_convert(cell, column, spec.missing_markers) if type(cell) is str else _SLOW
+                if value is _SLOW:
+                    value = convert_cell(cell, column, spec.missing_markers, file=path, row=row_number)
+                record[column.name] = value
+        except IngestError:
+            # A header spelled differently from the first one (a later month's export) fails as a value.
+            index_of, _, _ = match_header(cells, spec.columns)
+            if all(c.name in index_of for c in spec.columns if c.required):
+                raise _repeated_header(path, row_number, header_number) from None
+            raise
         data["totals" if is_total else ""].append(record)
 
     if not data[""]:
-        raise IngestError("no data rows below the header", file=path, row=rows[header.row][0], reason="no_data")
+        raise IngestError("no data rows below the header", file=path, row=header_number, reason="no_data")
+    for i, (row_number, value) in sorted(unnamed_with_values.items()):
+        # A value under a blank header cell cannot be mapped to any column: say so rather than lose it quietly.
+        warnings.append(f"{path.name}: column {i + 1} has no header but holds values (e.g. {value!r} at row {row_number}); ignored")
     _assign_periods(data, spec, path)
     tables = {suffix: _frame(records, spec.columns) for suffix, records in data.items() if suffix == "" or spec.is_total_row}
     return ParsedFile(source_key=spec.key, path=path, tables=tables, warnings=warnings)
+
+
+_SLOW = object()
+
+
+def _fast_convert(cell: str, column: Column, markers: frozenset[str]) -> Any:
+    """The common cases of `convert_cell` for a text cell, at a fraction of its cost; `_SLOW` for
+    anything else (which `convert_cell` then handles, with its errors). Same results, by design:
+    plain text, and ASCII digits (with an optional decimal point for numbers)."""
+    if column.convert is not None:
+        return _SLOW
+    value = cell.strip() if "\ufeff" not in cell else cell.replace("\ufeff", "").strip()
+    kind = column.kind
+    if kind == "text":
+        return value or None
+    if not value.isascii() or value.casefold() in markers:
+        return _SLOW
+    if kind == "integer" and value.isdigit():
+        return int(value)
+    if kind == "number" and value.replace(".", "", 1).isdigit():
+        return float(value)
+    return _SLOW
+
+
+def _blank(cells: list[Any]) -> bool:
+    try:
+        return not "".join(cells).replace("\ufeff", "").strip()
+    except TypeError:  # workbook cells: numbers, dates, None
+        return all(_clean(c) in (None, "") for c in cells)
+
+
+def _repeated_header(path: Path, row_number: int, header_number: int) -> IngestError:
+    return IngestError(
+        f"a header row again (the header is row {header_number}): two extracts joined into one file?",
+        file=path, row=row_number, reason="repeated_header",
+    )
 
 
 def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) -> None:
@@ -424,10 +503,12 @@ def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, pat
         return
     if spec.period_column is None or spec.period_from_value is None:
         raise IngestError(f"spec {spec.key} has no period column", file=path, reason="spec")
+    # Every row of a month says the same thing: read each distinct value once.
+    period_of = functools.lru_cache(maxsize=1024)(spec.period_from_value)
     for record in data[""]:
         value = record.get(spec.period_column)
         try:
-            record["_period"] = spec.period_from_value(str(value))
+            record["_period"] = period_of(str(value))
         except ValueError as exc:
             raise IngestError(
                 f"cannot read the period from {value!r} ({exc})", file=path, row=record["_row_number"],

@@ -3,7 +3,7 @@
 The gate validates the pending DuckDB file that `ingest.load.stage()` wrote, so it never touches the
 warehouse file (no lock contention with the writer) and a failing load is never visible in `raw.*`.
 Suites live in `expectations/<source>.json` (GX 1.x serialisation, reviewed like code). Results are
-kept in a GX file context under `$NHS_WAREHOUSE_HOME/validation/` and rendered as Data Docs there.
+kept under `$NHS_WAREHOUSE_HOME/validation/` and rendered as Data Docs there.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 # What the gate expects of the staged table when there is no previous partition to compare with.
 UNBOUNDED_ROWS = 10**12
+# The Data Docs index lists this many latest validations (every validation keeps its own page): GX
+# reads each listed result to draw the index, so an unlimited index costs more with every load.
+DOCS_INDEX_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -157,36 +160,86 @@ def _unexpected_rows_sample(staged: StagedLoad, kwargs: dict, result, limit: int
 
 
 class Gate:
-    """One GX file context per warehouse home, created on first use (GX takes seconds to import)."""
+    """One GX context per warehouse home and process, created on first use (GX takes seconds to import)."""
 
     def __init__(self, validation_dir: Path) -> None:
         self.validation_dir = Path(validation_dir)
         self._context = None
         self._checkpoints: dict[str, tuple] = {}
+        # Validation results (and their suites) stored since Data Docs were last built.
+        self._undocumented: list = []
 
     @property
     def context(self):
+        """An in-memory GX project whose only files are validation results and Data Docs.
+
+        A file-backed GX project rewrites `great_expectations.yml` (and suite, checkpoint and
+        definition JSON) in place on every start and registration; a process killed mid-write
+        leaves a truncated file that fails every later start (the SIGKILL loop in
+        tests/reliability/test_kill_loop.py found an empty great_expectations.yml). Datasources,
+        suites and checkpoints are registered from `expectations/` by every process anyway, so only
+        results and docs need disk, each result a file of its own.
+        """
         if self._context is None:
             from dagster_project.validation import gx_duckdb
 
             gx_duckdb.apply()
             import great_expectations as gx
+            from great_expectations.data_context.types.base import (
+                DataContextConfig,
+                InMemoryStoreBackendDefaults,
+                ProgressBarsConfig,
+            )
 
             self.validation_dir.mkdir(parents=True, exist_ok=True)
-            self._context = gx.get_context(mode="file", project_root_dir=str(self.validation_dir))
-            # tqdm bars per metric would flood run logs (51 months x 45 expectations).
-            from great_expectations.data_context.types.base import ProgressBarsConfig
-
-            self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+            defaults = InMemoryStoreBackendDefaults()
+            stores = dict(defaults.stores)
+            stores[defaults.validation_results_store_name] = {
+                "class_name": "ValidationResultsStore",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.results_dir)},
+            }
+            config = DataContextConfig(
+                store_backend_defaults=defaults,
+                stores=stores,
+                data_docs_sites={
+                    "local_site": {
+                        "class_name": "SiteBuilder",
+                        "show_how_to_buttons": False,
+                        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
+                        "site_index_builder": {
+                            "class_name": "DefaultSiteIndexBuilder",
+                            "validation_results_limit": DOCS_INDEX_LIMIT,
+                        },
+                    }
+                },
+                analytics_enabled=False,
+                # tqdm bars per metric would flood run logs (51 months x 45 expectations).
+                progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            )
+            self._context = gx.get_context(mode="ephemeral", project_config=config)
         return self._context
 
     @property
+    def results_dir(self) -> Path:
+        return self.validation_dir / "gx" / "uncommitted" / "validations"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.validation_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+    @property
     def docs_index(self) -> Path:
-        return self.validation_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        return self.docs_dir / "index.html"
 
     def build_docs(self) -> Path:
-        """Render GX Data Docs for every stored validation result into the home."""
-        self.context.build_data_docs()
+        """Render GX Data Docs pages for the validations this gate ran since the last build, and the index.
+
+        Only new pages: re-rendering every stored result (GX's default) costs more with each load.
+        """
+        new, self._undocumented = self._undocumented, []
+        if new:
+            # An empty list would mean "everything" to GX.
+            self.context.build_data_docs(resource_identifiers=list(dict.fromkeys(new)))
         return self.docs_index
 
     def _suite(self, suite_json: dict):
@@ -207,7 +260,7 @@ class Gate:
         return suite
 
     def _checkpoint(self, staged: StagedLoad, suite_json: dict):
-        """Register the source's datasource, suite and checkpoint once per gate (GX writes YAML for each)."""
+        """Register the source's datasource, suite and checkpoint once per gate (in memory: see `context`)."""
         import great_expectations as gx
 
         key = (staged.spec.key, str(staged.pending_db), json.dumps(suite_json, sort_keys=True))
@@ -265,6 +318,10 @@ class Gate:
                 datasource.get_execution_engine().close()
             finally:
                 datasource.get_engine().dispose()
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        for key in run.run_results:
+            self._undocumented += [key, ExpectationSuiteIdentifier(name=key.expectation_suite_identifier.name)]
         outcomes: list[ExpectationOutcome] = []
         for validation in run.run_results.values():
             for r in validation.results:

@@ -46,10 +46,14 @@ revisions as (
 ),
 
 vintage_rows as (
+    -- Only partitions that were revised: the rest of the history cannot differ, and reading (and
+    -- unpivoting) all of it would make every build cost more as history grows.
     select _period, _file_sha256, {{ row_key | join(', ') }}, {{ measures | join(', ') }} from {{ current }}
+    where _period in (select period from revisions)
     {%- if history is not none %}
     union all
     select _period, _file_sha256, {{ row_key | join(', ') }}, {{ measures | join(', ') }} from {{ history }}
+    where _period in (select period from revisions)
     {%- endif %}
 ),
 

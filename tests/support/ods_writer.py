@@ -34,20 +34,24 @@ def _cell(value) -> str:
     return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
 
 
-def write_ods(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """`sheets`: sheet name -> rows of cells (str, int, float, date or None)."""
+def content_xml(sheets: dict[str, list[list]]) -> str:
+    """The content part of a spreadsheet: `sheets` maps sheet name -> rows of cells."""
     body = []
     for name, rows in sheets.items():
         body.append(f'<table:table table:name="{escape(name)}">')
         for row in rows:
             body.append("<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>")
         body.append("</table:table>")
-    content = (
+    return (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_NS} office:version="1.2">'
         f"<office:body><office:spreadsheet>{''.join(body)}</office:spreadsheet></office:body></office:document-content>"
     )
+
+
+def write_ods(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """`sheets`: sheet name -> rows of cells (str, int, float, date or None)."""
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
         archive.writestr("META-INF/manifest.xml", _MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
-        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content_xml(sheets), compress_type=zipfile.ZIP_DEFLATED)
     return path

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,9 +28,16 @@ class Publisher:
     """Files by path, and a queue of faults to play on the next requests (one fault per request)."""
 
     files: dict[str, Published] = field(default_factory=dict)
-    faults: list[str] = field(default_factory=list)  # drop | 503 | 429 | short_body | slow
+    # drop (close, no answer) | reset (TCP RST) | 503 | 429 (with Retry-After) | short_body (Content-Length
+    # longer than the body, then hang up) | long_body (Content-Length shorter than the body) |
+    # drip (the body a few bytes at a time, `drip_interval_s` apart)
+    faults: list[str] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
     retry_after: str = "0"
+    # When set, faults are played only on requests for these paths (others are served normally).
+    fault_paths: set[str] | None = None
+    drip_interval_s: float = 0.05
+    drip_bytes: int = 16
 
     def publish(self, path: str, body: bytes, **kwargs) -> Published:
         self.files[path] = Published(body, **kwargs)
@@ -42,12 +51,25 @@ def _handler(publisher: Publisher):
         def log_message(self, *args):  # keep test output clean
             pass
 
+        def handle(self):
+            try:
+                super().handle()
+            except (ConnectionResetError, BrokenPipeError):
+                pass  # a client that hung up (or a fault that made it): nothing to report
+
         def do_GET(self):
             publisher.requests.append({"path": self.path, "headers": dict(self.headers)})
-            fault = publisher.faults.pop(0) if publisher.faults else None
+            applies = publisher.fault_paths is None or self.path.split("?")[0] in publisher.fault_paths
+            fault = publisher.faults.pop(0) if publisher.faults and applies else None
             if fault == "drop":
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.connection.close()
+                return
+            if fault == "reset":
+                # SO_LINGER with a zero timeout: close() sends RST, the client sees "connection reset".
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                self.close_connection = True
                 return
             if fault in ("503", "429"):
                 self.send_response(int(fault))
@@ -80,8 +102,25 @@ def _handler(publisher: Publisher):
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
+            if fault == "long_body":
+                # Promise half the file and send all of it: the client stops at the promised length.
+                self.send_header("Content-Length", str(len(body) // 2))
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                self.close_connection = True
+                return
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if fault == "drip":
+                try:
+                    for start in range(0, len(body), publisher.drip_bytes):
+                        self.wfile.write(body[start : start + publisher.drip_bytes])
+                        self.wfile.flush()
+                        time.sleep(publisher.drip_interval_s)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should
+                return
             self.wfile.write(body)
 
     return Handler

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 
 from dagster_project.ingest.errors import IngestError
@@ -76,19 +73,6 @@ def test_the_total_row_is_found_by_content_in_any_spelling(copy_of, spelling):
     parsed = UEC_AE_MONTHLY.parse(path)
     assert len(parsed.tables["totals"]) == 1
     assert parsed.tables[""]["dta_waits_over_12h"].sum() == parsed.tables["totals"]["dta_waits_over_12h"].iloc[0]
-
-
-def test_columns_are_matched_by_name_not_position(copy_of):
-    path = copy_of(uec_sample("June-2023"))
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    # Reverse the column order and add an empty trailing column, as some publisher months do.
-    out = io.StringIO()
-    csv.writer(out).writerows([list(reversed(r)) + [""] for r in rows])
-    path.write_text(out.getvalue(), encoding="utf-8")
-    parsed = UEC_AE_MONTHLY.parse(path)
-    original = UEC_AE_MONTHLY.parse(uec_sample("June-2023"))
-    assert parsed.tables[""]["dta_waits_over_12h"].sum() == original.tables[""]["dta_waits_over_12h"].sum() == 26488
-    assert parsed.warnings == []
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,69 @@
 -- A&E performance per reporting organisation and month.
-with ae as (
-    select * from {{ ref('stg_uec__ae_monthly') }}
-),
+--
+-- Incremental by month on DuckDB: a build replaces only the months loaded (or revised) since the
+-- last passing build (macros/changed_since.sql), so adding a month costs the same however long the
+-- history is. Every month is rebuilt when the reference data now gives a month already built another
+-- region or ICB than its rows say, and on `dbt build --full-refresh`. Adapters without a
+-- delete+insert strategy (dbt-spark) build it as a table.
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert',
+    unique_key='month_start',
+    on_schema_change='sync_all_columns',
+) }}
 
+{#- A table built before the model was incremental has no loaded_at: rebuild every month once. -#}
+{%- set incremental = is_incremental() and 'loaded_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) %}
+
+with
 regions as (
     select * from {{ ref('stg_reference__nhse_regions') }}
 ),
 
 orgs as (
     select org_code, icb_code from {{ ref('int_organisations__conformed') }}
+),
+{%- if incremental %}
+
+-- Months with rows loaded since the last passing build (a new month, or a new vintage of one).
+changed_months as (
+    select distinct month_start from {{ ref('stg_uec__ae_monthly') }}
+    where loaded_at >= {{ changed_since() }}
+),
+
+-- The other months: the region and ICB of each organisation-month as built, and as the current
+-- reference data gives them. Any difference (a renamed region, an organisation moved to another
+-- ICB, a reference row duplicated) rebuilds every month.
+kept_months as (
+    select month_start, org_code, parent_org_name from {{ ref('stg_uec__ae_monthly') }}
+    where month_start not in (select month_start from changed_months)
+),
+
+reference_now as (
+    select kept_months.month_start, kept_months.org_code, regions.region_code, regions.region_name, orgs.icb_code
+    from kept_months
+    left join regions on regions.publisher_name = kept_months.parent_org_name
+    left join orgs on orgs.org_code = kept_months.org_code
+),
+
+as_built as (
+    select month_start, org_code, region_code, region_name, icb_code
+    from {{ this }}
+    where month_start in (select month_start from kept_months)
+),
+
+reference_moved as (
+    select
+        exists (select * from as_built except all select * from reference_now)
+        or exists (select * from reference_now except all select * from as_built) as rebuild_all
+),
+{%- endif %}
+
+ae as (
+    select * from {{ ref('stg_uec__ae_monthly') }}
+    {%- if incremental %}
+    where month_start in (select month_start from changed_months) or (select rebuild_all from reference_moved)
+    {%- endif %}
 ),
 
 measures as (
@@ -33,7 +88,9 @@ measures as (
         ae.emergency_admissions_type_1 + ae.emergency_admissions_type_2 + ae.emergency_admissions_other as emergency_admissions_via_ae,
         ae.other_emergency_admissions,
         ae.source_file_name,
-        ae.source_file_sha256
+        ae.source_file_sha256,
+        ae.loaded_at,
+        {{ this_build_started() }} as built_at
     from ae
     left join regions on regions.publisher_name = ae.parent_org_name
     left join orgs on orgs.org_code = ae.org_code

@@ -1,0 +1,244 @@
+"""Scale: the pipeline at 1x, 10x and 100x the real volume, one more month at each, and the flat cost
+of a new month as history grows. Extracts come from bench/generate.py (real layouts).
+
+    .venv/bin/python -m bench.scale [--scales 1,10,100] [--no-sweep] [--work /tmp/rel-bench]
+
+For each scale, in a fresh home: `nhs-warehouse ingest` of every extract, then `nhs-warehouse build
+--no-samples` (timed together as the full build; peak memory is the largest single process's,
+Dagster or dbt); then one more month ingested and built (the incremental cost); then bare DuckDB
+doing the same reads and SQL (bench/bare.py) for the pipeline's overhead ratio. The sweep adds one
+A&E month at 10x width after 12, 24, 48 and 76 months of history: its cost should not grow.
+
+Prints a table and writes bench/results/scale.json. Timings depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from bench import generate
+from bench.bare import bare_build
+
+ROOT = Path(__file__).resolve().parent
+CLI = Path(sys.executable).parent / "nhs-warehouse"
+SOURCE_OF_FOLDER = {"uec": "uec_ae_monthly", "workforce": "nhs_doctors_by_specialty"}
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+def measured(args: list[str], env: dict, log: Path) -> Run:
+    """Run a command; its wall time and the peak RSS of its largest process (wait4's rusage)."""
+    started = time.perf_counter()
+    with open(log, "a") as out:
+        out.write(f"\n$ {' '.join(args[:4])}{' ...' if len(args) > 4 else ''}\n")
+        out.flush()
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:3])} failed ({proc.returncode}); see {log}")
+    return Run(seconds, usage.ru_maxrss / 1024, _steps(log))
+
+
+def _steps(log: Path) -> dict[str, float]:
+    """The CLI's own step times from the last command's output (raw/<source> and dbt build lines)."""
+    text = log.read_text(errors="replace").rsplit("\n$ ", 1)[-1]
+    steps = {}
+    for line in text.splitlines():
+        match = re.search(r"(raw/\w+|dbt build):.*?(\d+) s\s*$", line)
+        if match:
+            steps[match.group(1)] = float(match.group(2))
+    return steps
+
+
+def env_for(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NHS_WAREHOUSE_") and k != "DAGSTER_HOME"}
+    return env | {"NHS_WAREHOUSE_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "COLUMNS": "250"}
+
+
+def ingest_and_build(home: Path, files: list[Path], log: Path) -> Run:
+    env = env_for(home)
+    ingest = measured([str(CLI), "ingest", *map(str, files)], env, log)
+    build = measured([str(CLI), "build", "--no-samples"], env, log)
+    return Run(ingest.seconds + build.seconds, max(ingest.peak_mb, build.peak_mb),
+               {"ingest": round(ingest.seconds, 1), **build.steps, "build": round(build.seconds, 1)})
+
+
+def raw_rows(home: Path) -> dict[str, int]:
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return {s: con.execute(f"select count(*) from raw.{s}").fetchone()[0] for s in SOURCE_OF_FOLDER.values()}
+    finally:
+        con.close()
+
+
+def extracts(work: Path, scale: int, *, new_month: bool = False, only: str | None = None, last: int | None = None) -> list[Path]:
+    """Generated once per scale and source and reused (they are deterministic). `only` keeps one
+    source folder (uec or workforce); `last` keeps the last N months of each source's history (only
+    those months are generated)."""
+    folder = work / "extracts" / f"x{scale}{'-new' if new_month else ''}"
+    files: list[Path] = []
+    for name in ("uec", "workforce"):
+        if only and name != only:
+            continue
+        keep = None if new_month else last
+        done = folder / f".complete-{name}{'' if keep is None else f'-last{keep}'}"
+        if not (done.exists() or (folder / ".complete").exists() or (folder / f".complete-{name}").exists()):
+            _generate(folder / name, name, scale, new_month=new_month, last=keep)
+            done.write_text("")
+        found = sorted((folder / name).glob("*.csv"), key=_month_of)
+        files += found[-keep:] if keep else found
+    return files
+
+
+def _generate(dest: Path, name: str, scale: int, *, new_month: bool, last: int | None) -> None:
+    if name == "uec":
+        generate.generate_uec(dest, scale, new_month=new_month)  # every month (cheap): `last` picks from them
+    elif new_month or last is None:
+        generate.generate_core3(dest, scale, new_month=new_month)
+    else:
+        organisations = generate.CORE3_ORGANISATIONS * generate.CORE3_ORGS_FACTOR[scale]
+        for month in generate.core3_months(scale)[-last:]:
+            generate.core3_month(month, organisations, dest)
+
+
+def by_source(files: list[Path]) -> dict[str, list[Path]]:
+    out: dict[str, list[Path]] = {}
+    for f in files:
+        out.setdefault(SOURCE_OF_FOLDER[f.parent.name], []).append(f)
+    return out
+
+
+def scale_run(work: Path, scale: int, *, only: str | None = None, last: int | None = None) -> dict:
+    from dagster_project.assets.dbt import published_models
+
+    files = extracts(work, scale, only=only, last=last)
+    home = work / f"home-x{scale}"
+    shutil.rmtree(home, ignore_errors=True)
+    log = work / f"x{scale}.log"
+    log.unlink(missing_ok=True)
+    print(f"x{scale}: {len(files)} extracts, {sum(f.stat().st_size for f in files) / 1e6:,.0f} MB; full build…", flush=True)
+    full = ingest_and_build(home, files, log)
+    rows = {s: n for s, n in raw_rows(home).items() if n}
+    new_files = extracts(work, scale, new_month=True, only=only)
+    print(f"x{scale}: {sum(rows.values()):,} rows in {full.seconds:,.0f} s; one more month…", flush=True)
+    added = ingest_and_build(home, new_files, log)
+    added_rows = {s: n - rows.get(s, 0) for s, n in raw_rows(home).items() if n}
+    print(f"x{scale}: one more month ({sum(added_rows.values()):,} rows) in {added.seconds:,.0f} s; bare DuckDB…", flush=True)
+    bare = bare_build(by_source(files), home / "warehouse.duckdb", work / f"bare-x{scale}", [t for _, t in published_models()])
+    assert bare["rows"] == rows, f"bare DuckDB read {bare['rows']} rows, the pipeline loaded {rows}"
+    total = sum(rows.values())
+    return {
+        "scale": scale,
+        "only": only,
+        "last_months": last,
+        "files": len(files),
+        "megabytes": round(sum(f.stat().st_size for f in files) / 1e6, 1),
+        "rows": rows,
+        "full_build": asdict(full),
+        "full_build_us_per_row": round(full.seconds / total * 1e6, 1),
+        "new_month": asdict(added) | {"rows": added_rows},
+        "bare_duckdb": bare,
+        "pipeline_over_bare": round(full.seconds / bare["seconds"], 1),
+    }
+
+
+def history_sweep(work: Path, points=(12, 24, 48, 76)) -> list[dict]:
+    """One more A&E month (10x width) after each history length: the incremental cost."""
+    months = sorted(extracts(work, 10), key=lambda f: f.name)
+    months = sorted((f for f in months if f.parent.name == "uec"), key=_month_of)
+    home = work / "home-sweep"
+    shutil.rmtree(home, ignore_errors=True)
+    log = work / "sweep.log"
+    log.unlink(missing_ok=True)
+    results, loaded = [], 0
+    for history in points:
+        ingest_and_build(home, months[loaded:history], log)  # the history (not measured)
+        print(f"sweep: {history} months of history; one more…", flush=True)
+        run = ingest_and_build(home, [months[history]], log)
+        loaded = history + 1
+        results.append({"history_months": history, "history_rows": raw_rows(home)["uec_ae_monthly"]} | asdict(run))
+    return results
+
+
+def _month_of(path: Path) -> tuple[int, int]:
+    """(year, month) from an extract's name: Monthly-AE-June-2023-…csv or Workforce-Core3-2026-04-…csv."""
+    if match := re.search(r"Core3-(\d{4})-(\d{2})", path.name):
+        return int(match.group(1)), int(match.group(2))
+    months = "|".join(calendar.month_name[1:])
+    match = re.search(rf"(?:^|-)({months})-(\d{{4}})", path.name)
+    return int(match.group(2)), list(calendar.month_name).index(match.group(1))
+
+
+def _label(r: dict) -> str:
+    """1x, or 100x (uec, last 12 months) when the run was reduced."""
+    reduced = [r["only"]] if r.get("only") else []
+    reduced += [f"last {r['last_months']} months"] if r.get("last_months") else []
+    return f"{r['scale']}x" + (f" ({', '.join(reduced)})" if reduced else "")
+
+
+def report(results: dict) -> str:
+    lines = ["| scale | rows (A&E + doctors) | full build | peak memory | µs per row | one more month (rows) | bare DuckDB | pipeline / bare |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results["scales"]:
+        new = r["new_month"]
+        lines.append(
+            f"| {_label(r)} | "
+            f"{r['rows'].get('uec_ae_monthly', 0):,} + {r['rows'].get('nhs_doctors_by_specialty', 0):,} | "
+            f"{r['full_build']['seconds']:,.0f} s | {r['full_build']['peak_mb']:,.0f} MB | {r['full_build_us_per_row']} | "
+            f"{new['seconds']:,.0f} s ({sum(new['rows'].values()):,}) | {r['bare_duckdb']['seconds']:,.1f} s | {r['pipeline_over_bare']}x |"
+        )
+    if results.get("sweep"):
+        lines += ["", "| A&E history (months, rows) | one more month | peak memory | steps |", "|---|---|---|---|"]
+        for s in results["sweep"]:
+            lines.append(f"| {s['history_months']} months, {s['history_rows']:,} rows | {s['seconds']:,.0f} s | {s['peak_mb']:,.0f} MB | {s['steps']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="1,10,100")
+    parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/rel-bench"))
+    parser.add_argument("--keep", action="store_true", help="keep the homes (the extracts are always kept)")
+    parser.add_argument("--only", choices=["uec", "workforce"], help="one source's extracts only")
+    parser.add_argument("--last", type=int, help="only the last N months of each source's history")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "scales": [], "sweep": []}
+    for scale in [int(s) for s in args.scales.split(",") if s]:
+        results["scales"].append(scale_run(args.work, scale, only=args.only, last=args.last))
+        if not args.keep:
+            shutil.rmtree(args.work / f"home-x{scale}", ignore_errors=True)
+            shutil.rmtree(args.work / f"bare-x{scale}", ignore_errors=True)
+    if not args.no_sweep:
+        results["sweep"] = history_sweep(args.work)
+    (ROOT / "results").mkdir(exist_ok=True)
+    label = "-".join(["scale", args.scales.replace(",", "-") or "sweep"] + ([args.only] if args.only else []) + ([f"last{args.last}"] if args.last else []))
+    (ROOT / "results" / f"{label}.json").write_text(json.dumps(results, indent=2))
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)  # skip duckdb's benign nanobind shutdown warnings (see cli.entrypoint)

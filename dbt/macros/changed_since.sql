@@ -1,0 +1,49 @@
+{#- Partition-scoped work, so a build's cost follows what changed, not the length of the history.
+
+    The Dagster dbt asset records, in meta.dbt_builds, when each complete `dbt build` that passed
+    began. Rows loaded since the last such build are what changed: raw partitions are replaced
+    whole with a new `_loaded_at`, and never change otherwise. Before any passing build (or when
+    dbt runs by hand on an older warehouse) that is every row. Only the DuckDB warehouse keeps that
+    record; on any other adapter (the Spark target) everything counts as changed. -#}
+{% macro changed_since() -%}
+    {{ return(adapter.dispatch('changed_since')()) }}
+{%- endmacro %}
+
+{% macro duckdb__changed_since() -%}
+(select coalesce(max(started_at), timestamp '1900-01-01') from meta.dbt_builds)
+{%- endmacro %}
+
+{% macro default__changed_since() -%}
+cast('1900-01-01 00:00:00' as timestamp)
+{%- endmacro %}
+
+{#- When this dbt invocation began (the same value in every model and test it runs). -#}
+{% macro this_build_started() -%}
+cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+{#- The table of passing builds (on-run-start); nothing to create on other adapters. -#}
+{% macro create_dbt_builds_table() -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        {%- do run_query("create schema if not exists meta") -%}
+        {%- do run_query("create table if not exists meta.dbt_builds (started_at timestamp not null, finished_at timestamp not null)") -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A test's `where` config may name two placeholders (YAML configs cannot call macros):
+    `__changed_since__`, the start of the last passing build (rows loaded since then have not been
+    checked by a passing build), and `__this_build__`, the start of this invocation (rows a model
+    rebuilt now, e.g. every month after a reference-data change). dbt's own get_where_subquery
+    otherwise. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- set where = where | replace('__changed_since__', changed_since()) | replace('__this_build__', this_build_started()) -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
