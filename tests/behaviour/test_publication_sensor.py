@@ -15,7 +15,8 @@ import warnings
 import pytest
 from tests.conftest import uec_sample
 from dagster import build_sensor_context, instance_for_test
-from tests.support.loopback import Publisher
+from tests.support.loopback import LoopbackHTTPServer
+from tests.support.publisher import LoopbackServer, Publisher
 from tests.support.vintages import edited_vintage
 
 from dagster_project.automation.changes import ChangeFeed, ChangeFeedPoller
@@ -48,11 +49,12 @@ def test_a_revised_month_with_a_new_etag_requests_a_run_for_the_revision_only(ho
     revised = edited_vintage(
         uec_sample("June-2023"), tmp_path / "revised.csv", org_code="R1K", column="A&E attendances Type 1", delta=100
     )
-    with Publisher() as publisher:
-        publisher.put(INDEX, index_page(JUNE, "Monthly-AE-May-2023.csv"), etag='"index-1"', content_type="text/html")
-        publisher.put(JUNE, uec_sample("June-2023").read_bytes(), etag='"june-v1"')
-        publisher.put(INDEX + "Monthly-AE-May-2023.csv", uec_sample("May-2023").read_bytes(), etag='"may-v1"')
-        settings = dataclasses.replace(home, source_urls={"uec_ae_monthly": publisher.url + INDEX})
+    publisher = Publisher()
+    with LoopbackServer(publisher) as server:
+        publisher.publish(INDEX, index_page(JUNE, "Monthly-AE-May-2023.csv"), etag='"index-1"', content_type="text/html")
+        publisher.publish(JUNE, uec_sample("June-2023").read_bytes(), etag='"june-v1"')
+        publisher.publish(INDEX + "Monthly-AE-May-2023.csv", uec_sample("May-2023").read_bytes(), etag='"may-v1"')
+        settings = dataclasses.replace(home, source_urls={"uec_ae_monthly": server.base_url + INDEX})
         sensor = publication_sensor(settings)
 
         first = sensor(build_sensor_context(instance=instance, cursor=None))
@@ -61,9 +63,9 @@ def test_a_revised_month_with_a_new_etag_requests_a_run_for_the_revision_only(ho
         publisher.requests.clear()
         second = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
         assert not second.run_requests, "nothing changed: every conditional GET answered 304"
-        assert {status for _, status in publisher.requests} == {304}
+        assert {r["status"] for r in publisher.requests} == {304}
 
-        publisher.put(JUNE, revised.read_bytes(), etag='"june-v2"')
+        publisher.publish(JUNE, revised.read_bytes(), etag='"june-v2"')
         third = sensor(build_sensor_context(instance=instance, cursor=second.cursor))
         [request] = third.run_requests
         assert request.partition_key == "2023-06-01"
@@ -71,7 +73,7 @@ def test_a_revised_month_with_a_new_etag_requests_a_run_for_the_revision_only(ho
         assert request.tags["nhs_warehouse/file_sha256"] == sha256_of(revised)
 
     june = [f for f in LandingStore(settings.landing_dir, settings.quarantine_dir).files("uec_ae_monthly") if "2023-06-01" in f.periods]
-    assert [(f.etag, f.url) for f in june] == [('"june-v1"', publisher.url + JUNE), ('"june-v2"', publisher.url + JUNE)]
+    assert [(f.etag, f.url) for f in june] == [('"june-v1"', server.base_url + JUNE), ('"june-v2"', server.base_url + JUNE)]
 
 
 def test_index_links_are_filtered_by_the_publications_pattern():
@@ -83,7 +85,7 @@ def test_index_links_are_filtered_by_the_publications_pattern():
     ]
 
 
-class ChangesApi(Publisher):
+class ChangesApi(LoopbackHTTPServer):
     """CQC's /changes/location: ids changed in a window, paged; records each window asked for."""
 
     def __init__(self, pages):

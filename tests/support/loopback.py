@@ -1,4 +1,6 @@
-"""Loopback HTTP servers that play a publisher and an alert channel (no HTTP mocks)."""
+"""A loopback HTTP server to subclass with a handler, and the alert channel built on it (no HTTP mocks).
+
+The publisher of files (ETags, conditional GETs, network faults) is tests/support/publisher.py."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class _Server:
+class LoopbackHTTPServer:
     """A threaded HTTP server on 127.0.0.1 that can be stopped and started again on the same port."""
 
     def __init__(self, port: int | None = None) -> None:
@@ -49,49 +51,7 @@ class _Server:
         self.stop()
 
 
-class Publisher(_Server):
-    """Serves files by path with an ETag; answers 304 to a matching If-None-Match. Counts GETs."""
-
-    def __init__(self, port: int | None = None) -> None:
-        super().__init__(port)
-        self.files: dict[str, tuple[bytes, str, str]] = {}  # path -> (body, etag, content type)
-        self.requests: list[tuple[str, int]] = []  # (path, status)
-
-    def put(self, path: str, body: bytes, etag: str, content_type: str = "text/csv") -> None:
-        self.files[path] = (body, etag, content_type)
-
-    def handler(self):
-        publisher = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                path = self.path.split("?", 1)[0]
-                if path not in publisher.files:
-                    publisher.requests.append((path, 404))
-                    self.send_error(404)
-                    return
-                body, etag, content_type = publisher.files[path]
-                if self.headers.get("If-None-Match") == etag:
-                    publisher.requests.append((path, 304))
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                publisher.requests.append((path, 200))
-                self.send_response(200)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
-
-
-class WebhookReceiver(_Server):
+class WebhookReceiver(LoopbackHTTPServer):
     """A generic JSON webhook (apprise `json://`): keeps every JSON body posted to it."""
 
     def __init__(self, port: int | None = None) -> None:

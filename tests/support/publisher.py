@@ -17,10 +17,10 @@ class Published:
     body: bytes
     content_type: str = "text/csv"
     last_modified: float = 1_700_000_000.0
+    etag: str = ""  # the publisher's own ETag when a test names it; else one derived from the bytes
 
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+    def __post_init__(self) -> None:
+        self.etag = self.etag or '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Publisher:
     # longer than the body, then hang up) | long_body (Content-Length shorter than the body) |
     # drip (the body a few bytes at a time, `drip_interval_s` apart)
     faults: list[str] = field(default_factory=list)
-    requests: list[dict] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)  # path, headers and the status answered
     retry_after: str = "0"
     # When set, faults are played only on requests for these paths (others are served normally).
     fault_paths: set[str] | None = None
@@ -51,6 +51,10 @@ def _handler(publisher: Publisher):
         def log_message(self, *args):  # keep test output clean
             pass
 
+        def send_response(self, code, message=None):
+            self.record["status"] = code
+            super().send_response(code, message)
+
         def handle(self):
             try:
                 super().handle()
@@ -58,7 +62,8 @@ def _handler(publisher: Publisher):
                 pass  # a client that hung up (or a fault that made it): nothing to report
 
         def do_GET(self):
-            publisher.requests.append({"path": self.path, "headers": dict(self.headers)})
+            self.record = {"path": self.path, "headers": dict(self.headers)}
+            publisher.requests.append(self.record)
             applies = publisher.fault_paths is None or self.path.split("?")[0] in publisher.fault_paths
             fault = publisher.faults.pop(0) if publisher.faults and applies else None
             if fault == "drop":
