@@ -165,6 +165,7 @@ def run_dbt_tests(warehouse_db: Path, work: Path, select: list[str]) -> dict[str
         capture_output=True, text=True, env={**__import__("os").environ, "NHS_WAREHOUSE_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )
     results = json.loads((target / "run_results.json").read_text())["results"]
-    statuses = {r["unique_id"].split(".")[2]: r["status"] for r in results}
+    # The project's on-run-start hook reports in run_results.json too; only the tests are asked about.
+    statuses = {r["unique_id"].split(".")[2]: r["status"] for r in results if r["unique_id"].startswith("test.")}
     assert statuses, result.stdout + result.stderr
     return statuses
