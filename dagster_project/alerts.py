@@ -371,7 +371,7 @@ class Notifier:
         try:
             cursor = con.execute(
                 "select alert_id, incident_key, kind, state, severity, title, body, source_key, partition_key, file_name, "
-                "run_id, raised_at, targets, delivered_to, delivered_at from alerts order by raised_at desc, alert_id limit ?",
+                "run_id, raised_at, targets, delivered_to, delivered_at from alerts order by raised_at desc, state desc, alert_id limit ?",
                 [limit],
             )
             columns = [d[0] for d in cursor.description]

@@ -58,7 +58,9 @@ def tick(settings, instance, when):
 def alerts(settings):
     con = duckdb.connect(str(settings.alerts_db), read_only=True)
     try:
-        return con.execute("select kind, state, partition_key from alerts order by raised_at, state desc").fetchall()
+        # raised_at is to the second, so a firing and its resolution can tie (fast ticks did, in CI);
+        # state's alphabetical order (firing, reminder, resolved) is the incident's own order.
+        return con.execute("select kind, state, partition_key from alerts order by raised_at, state").fetchall()
     finally:
         con.close()
 
