@@ -28,12 +28,7 @@ def second_load(built_home, tmp_path_factory):
     home = tmp_path_factory.mktemp("history") / "home"
     shutil.copytree(built_home, home)
     with CqcLoopbackApi() as api:
-        hospital = api.document("locations", "RM317")
-        hospital["currentRatings"]["overall"].update(rating="Good", reportDate="2025-05-15")
-        hospital["currentRatings"]["serviceRatings"] = [
-            s for s in hospital["currentRatings"]["serviceRatings"] if s["name"] != "npimaternity"
-        ]
-        api.set_document("locations", "RM317", hospital)
+        api.rerate_royal_oldham()
         home_doc = api.document("locations", CARE_HOME)
         assert home_doc["currentRatings"]["overall"]["rating"] == "Good"
         home_doc["currentRatings"]["overall"].update(rating="Inadequate", reportDate="2025-05-20")

@@ -153,12 +153,7 @@ def second_load(built_home, tmp_path_factory):
     _build_spark_selection(home)
 
     with CqcLoopbackApi() as api:
-        hospital = api.document("locations", "RM317")
-        hospital["currentRatings"]["overall"].update(rating="Good", reportDate="2025-05-15")
-        hospital["currentRatings"]["serviceRatings"] = [
-            s for s in hospital["currentRatings"]["serviceRatings"] if s["name"] != "npimaternity"
-        ]
-        api.set_document("locations", "RM317", hospital)
+        api.rerate_royal_oldham()
         settings = dataclasses.replace(_settings_for(home), source_urls={"cqc_api": api.base_url}, http_backoff_s=0.01)
         capture_to_landing(settings, now=JUNE_2025)
     revised = edited_vintage(

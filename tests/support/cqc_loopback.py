@@ -64,6 +64,16 @@ class CqcLoopbackApi:
     def document(self, entity: str, identifier: str) -> dict:
         return json.loads(self.documents[(entity, identifier)])
 
+    def rerate_royal_oldham(self) -> None:
+        """A later capture's Royal Oldham (RM317): Good overall in a report of 15 May 2025 (it was
+        Requires improvement), and no maternity rating any more."""
+        hospital = self.document("locations", "RM317")
+        hospital["currentRatings"]["overall"].update(rating="Good", reportDate="2025-05-15")
+        hospital["currentRatings"]["serviceRatings"] = [
+            s for s in hospital["currentRatings"]["serviceRatings"] if s["name"] != "npimaternity"
+        ]
+        self.set_document("locations", "RM317", hospital)
+
     def requests_to(self, path: str) -> list[int]:
         return [status for logged, status, _ in self.log if urlparse(logged).path == ROOT + path]
 
