@@ -43,19 +43,34 @@ class Run:
     steps: dict[str, float] = field(default_factory=dict)
 
 
+# Linux carries ru_maxrss across exec, and subprocess spawns with vfork: a command started from
+# here would report this process's own peak (bare DuckDB runs in it, gigabytes at 100x) as its
+# own. This small launcher forks the command itself, so wait4 reports the command's tree alone.
+PEAK_LAUNCHER = """
+import os, sys
+peak_file, args = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.execv(args[0], args)
+_, status, usage = os.wait4(pid, 0)
+open(peak_file, "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measured(args: list[str], env: dict, log: Path) -> Run:
     """Run a command; its wall time and the peak RSS of its largest process (wait4's rusage)."""
+    peak_file = log.with_suffix(".peak")
     started = time.perf_counter()
     with open(log, "a") as out:
         out.write(f"\n$ {' '.join(args[:4])}{' ...' if len(args) > 4 else ''}\n")
         out.flush()
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        returncode = subprocess.call([sys.executable, "-c", PEAK_LAUNCHER, str(peak_file), *args],
+                                     env=env, stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:3])} failed ({proc.returncode}); see {log}")
-    return Run(seconds, usage.ru_maxrss / 1024, _steps(log))
+    if returncode != 0:
+        raise SystemExit(f"{' '.join(args[:3])} failed ({returncode}); see {log}")
+    return Run(seconds, int(peak_file.read_text()) / 1024, _steps(log))
 
 
 def _steps(log: Path) -> dict[str, float]:

@@ -237,6 +237,11 @@ class LandingStore:
         landed = [f for f in landed if f.path(self.landing_dir).exists()]
         return sorted(landed, key=lambda f: (f.fetched_at, f.sha256))
 
+    def manifest_names(self, source: str) -> frozenset[str]:
+        """The names of `source`'s manifests: cheap to list, and they change whenever a file lands or leaves."""
+        folder = self.landing_dir / source
+        return frozenset(p.name for p in folder.glob("*.json")) if folder.is_dir() else frozenset()
+
     def latest_by_period(self, source: str) -> dict[str, LandedFile]:
         """Every period's current vintage, from one reading of the manifests (`latest_for` for all)."""
         latest: dict[str, LandedFile] = {}

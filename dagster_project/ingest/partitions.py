@@ -121,7 +121,7 @@ class PartitionLoader:
         self._checked: dict[str, dict[str, tuple[GateOutcome | None, dict | None]]] = {}
         # Each period's current vintage as the landing store had it when first asked (a loader is
         # made for one run: files landed after that are the next run's).
-        self._latest: dict[str, LandedFile] | None = None
+        self._latest: tuple[frozenset[str], dict[str, LandedFile]] | None = None
 
     def _parse(self, landed: LandedFile) -> ParsedFile:
         if landed.sha256 not in self._parsed:
@@ -176,11 +176,13 @@ class PartitionLoader:
         return loaded[1] if loaded else None
 
     def _latest_for(self, period: str) -> LandedFile | None:
-        # The landing store is read once per loader (one run), not once per partition: a run of N
-        # partitions read every manifest N times. A period not seen yet re-reads it.
-        if self._latest is None or period not in self._latest:
-            self._latest = self.store.latest_by_period(self.spec.key)
-        return self._latest.get(period)
+        # Manifests are read once for as long as nothing lands or leaves, not once per partition (a
+        # run of N partitions read every manifest N times). They are named by content and never
+        # rewritten, so the folder's listing says whether what was read is still what is landed.
+        listing = self.store.manifest_names(self.spec.key)
+        if self._latest is None or self._latest[0] != listing:
+            self._latest = (listing, self.store.latest_by_period(self.spec.key))
+        return self._latest[1].get(period)
 
     def load(self, con: duckdb.DuckDBPyConnection, period: str) -> PartitionOutcome:
         spec = self.spec
@@ -239,7 +241,6 @@ class PartitionLoader:
     def _reject(self, con, period: str, landed: LandedFile, error: dict) -> PartitionOutcome:
         record_failure(con, self.spec.key, period, landed, error)
         self.store.quarantine(landed, error | {"period": period})
-        self._latest = None  # the file left landing: its periods fall back to earlier vintages
         log.warning("quarantined %s (%s %s): %s", landed.original_name, self.spec.key, period, error["message"])
         return PartitionOutcome(
             self.spec.key, period, "quarantined", landed.original_name, landed.sha256,

@@ -191,7 +191,7 @@ def test_the_corpus_readme_lists_every_case():
 
 PEAK_MEMORY_SCRIPT = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, sys
     from pathlib import Path
     from dagster_project.ingest.errors import IngestError
     from dagster_project.ingest.intake import intake
@@ -209,7 +209,10 @@ PEAK_MEMORY_SCRIPT = textwrap.dedent(
             out = {"status": "parsed"}
         except IngestError as exc:
             out = {"status": "error", "reason": exc.reason, "message": str(exc), "row": exc.row}
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so a child spawned by
+    # a large parent (pytest after hundreds of tests: 668 MB) reports the parent's peak as its own.
+    hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    out["peak_rss_mb"] = hwm_kb / 1024
     print(json.dumps(out))
     """
 )
