@@ -14,15 +14,20 @@ replaced its rows), so `sync` knows what is mirrored already without reading any
 zero-row schema file gives a table that has nothing loaded yet its columns (no engine can infer a
 schema from an empty folder) and carries the columns a newer spec added to older partitions.
 
-Every file is written under a hidden name (`.<name>.tmp`, which neither engine reads) and renamed
-into place, so a reader never sees half a file.
+Every file is written under a hidden name (`.<name>.<pid>.tmp`, which neither engine reads) and
+renamed into place, so a reader never sees half a file. A writer holds a shared lock on the folder
+while it writes; `sync` removes the temporary files of any folder whose lock it can take
+exclusively, which are what a killed writer left (the kernel drops a dead process's locks).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -38,6 +43,7 @@ PARTITION_COLUMNS = ("_source_key", "_period")
 class MirrorResult:
     written: list[str] = field(default_factory=list)  # files written, relative to the root
     removed: list[str] = field(default_factory=list)  # partitions removed (no longer in DuckDB)
+    swept: list[str] = field(default_factory=list)  # temporary files a killed writer left
 
 
 def _literal(text: str) -> str:
@@ -57,12 +63,40 @@ def partition_dir(root: Path, schema: str, table: str, source: str, period: str)
     return table_dir(root, schema, table) / f"_source_key={source}" / f"_period={period}"
 
 
+@contextmanager
+def _folder_lock(folder: Path, how: int) -> Iterator[None]:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, how)
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
 def _copy_to(con: duckdb.DuckDBPyConnection, query: str, dest: Path, result: MirrorResult, root: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f".{dest.name}.tmp"
-    con.execute(f"copy ({query}) to {_literal(str(tmp))} (format parquet)")
-    os.replace(tmp, dest)
+    # DuckDB writes the file under a new inode, so the lock is on the folder, not on the file.
+    with _folder_lock(dest.parent, fcntl.LOCK_SH):
+        tmp = dest.parent / f".{dest.name}.{os.getpid()}.tmp"
+        con.execute(f"copy ({query}) to {_literal(str(tmp))} (format parquet)")
+        os.replace(tmp, dest)
     result.written.append(str(dest.relative_to(root)))
+
+
+def sweep_temp_files(folder: Path) -> list[Path]:
+    """Remove the temporary files under `folder` that no live writer is writing."""
+    removed: list[Path] = []
+    for parent in sorted({tmp.parent for tmp in Path(folder).rglob(".*.tmp")}):
+        try:
+            with _folder_lock(parent, fcntl.LOCK_EX | fcntl.LOCK_NB):
+                for tmp in parent.glob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
+                    removed.append(tmp)
+        except BlockingIOError:
+            continue  # a writer is at work in this folder
+        except FileNotFoundError:
+            continue  # the folder went (a partition removed)
+    return removed
 
 
 def _mirrored_tables(con: duckdb.DuckDBPyConnection, source: str | None) -> list[tuple[str, str]]:
@@ -150,14 +184,17 @@ def sync(
 
     Idempotent and cheap when nothing changed (partitions already mirrored are not read). The
     loader calls it for the partition it swapped in; a Spark build calls it whole first, which also
-    repairs a mirror a failed write left behind.
+    repairs a mirror a failed write left behind. Either way the tables it syncs lose any temporary
+    file a killed writer left.
     """
     root = Path(root)
     result = MirrorResult()
     vintages = _current_vintages(con)
     for schema, table in _mirrored_tables(con, source):
+        result.swept += [str(p.relative_to(root)) for p in sweep_temp_files(table_dir(root, schema, table))]
         _sync_table(con, root, schema, table, periods, vintages, result)
     if table_exists(con, "meta.partition_loads"):
+        result.swept += [str(p.relative_to(root)) for p in sweep_temp_files(root / "meta")]
         _copy_to(
             con,
             "select * from meta.partition_loads",

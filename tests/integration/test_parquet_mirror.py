@@ -8,6 +8,9 @@ DuckDB's own Parquet reader (Hive partitions), against the warehouse file itself
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 
 import duckdb
 import pytest
@@ -145,3 +148,50 @@ def test_a_table_with_nothing_loaded_has_its_columns_in_the_mirror(june):
     }
     assert mirrored == columns
     assert duckdb.sql(f"select count(*) from {_mirror_sql(june.parquet_dir, 'raw', 'nhs_vacancies')}").fetchall()[0][0] == 0
+
+
+# A writer killed mid-file leaves its hidden temporary file behind: neither engine reads it, but
+# nothing else would ever remove it. The child runs the mirror's own writer on a query long enough
+# to be caught mid-write.
+MIRROR_WRITER = """
+import sys
+from pathlib import Path
+import duckdb
+from dagster_project.ingest import parquet_mirror
+dest = Path(sys.argv[1])
+query = "select i, i * 2 as j from range(10000000000) t(i)"
+parquet_mirror._copy_to(duckdb.connect(), query, dest, parquet_mirror.MirrorResult(), dest.parent)
+"""
+
+
+def _temp_file_of(folder, name, writer):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert writer.poll() is None, "the writer ended before it was caught mid-write"
+        if found := list(folder.glob(f".{name}.*.tmp")):
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no temporary file for {name} appeared in {folder}")
+
+
+def test_a_killed_writers_temporary_file_is_swept_and_a_live_writers_is_left_alone(june):
+    assert _land_and_load(june, uec_sample("June-2023")).status == "loaded"
+    root = june.parquet_dir
+    [folder] = (root / "raw" / "uec_ae_monthly").glob(f"_source_key=*/_period={JUNE}")
+    writer = subprocess.Popen([sys.executable, "-c", MIRROR_WRITER, str(folder / "big.parquet")])
+    try:
+        tmp = _temp_file_of(folder, "big.parquet", writer)
+        with open_warehouse(june.warehouse_db, read_only=True) as con:
+            while_writing = parquet_mirror.sync(con, root)
+        assert while_writing.swept == [] and tmp.exists()
+    finally:
+        writer.kill()
+        writer.wait()
+    with open_warehouse(june.warehouse_db, read_only=True) as con:
+        after_kill = parquet_mirror.sync(con, root)
+    assert after_kill.swept == [str(tmp.relative_to(root))]
+    assert not tmp.exists() and not (folder / "big.parquet").exists()
+    # The partition's own file is untouched, and the next sync has nothing to sweep.
+    assert len(list(folder.glob("*.parquet"))) == 1
+    with open_warehouse(june.warehouse_db, read_only=True) as con:
+        assert parquet_mirror.sync(con, root).swept == []
