@@ -39,8 +39,9 @@ create table if not exists meta.load_failures (
     column_name varchar,
     failed_at timestamp not null
 );
-create table if not exists meta.dbt_builds (
-    started_at timestamp not null,   -- a complete `dbt build` that passed (dbt/macros/changed_since.sql)
+create table if not exists meta.dbt_node_builds (
+    unique_id varchar primary key,   -- a dbt model or test (dbt/macros/changed_since.sql)
+    started_at timestamp not null,   -- the last build in which it passed
     finished_at timestamp not null
 );
 create table if not exists meta.validation_results (

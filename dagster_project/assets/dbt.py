@@ -95,15 +95,36 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
         # `buildable` runs only the tests whose parents are all selected or upstream of the selection.
         args += ["--indirect-selection", "buildable"]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    yield from dbt.cli(args, context=context).stream()  # raises at the end if a model or test failed
-    if set(context.selected_asset_keys) == set(context.assets_def.keys):
-        # A complete build passed: rows loaded before it began are built and tested; later builds
-        # work only on rows loaded since (macros/changed_since.sql).
-        with open_warehouse(warehouse.settings.warehouse_db) as con:
-            con.execute(
-                "insert into meta.dbt_builds values (?, ?)",
-                [started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)],
-            )
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from invocation.stream()
+    # Every node that passed has built or checked the rows loaded before this build began, whether
+    # the build was complete or a subset, and whether other nodes failed: its next build works only
+    # on rows loaded since (macros/changed_since.sql). A node that failed or was skipped keeps its mark.
+    with open_warehouse(warehouse.settings.warehouse_db) as con:
+        record_passed_nodes(con, _passed_nodes(invocation), started)
+    if error := invocation.get_error():
+        raise error
+
+
+PASSED = {"success", "pass", "warn"}  # dbt's statuses for a model built and a test passed (or only warned)
+
+
+def _passed_nodes(invocation) -> list[str]:
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except FileNotFoundError:  # dbt ended before writing any result
+        return []
+    return [r["unique_id"] for r in results if r["status"] in PASSED]
+
+
+def record_passed_nodes(con, unique_ids: list[str], started: dt.datetime) -> None:
+    if not unique_ids:
+        return
+    finished = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    con.executemany(
+        "insert or replace into meta.dbt_node_builds values (?, ?, ?)",
+        [[unique_id, started, finished] for unique_id in unique_ids],
+    )
 
 
 def _partially_built(context: AssetExecutionContext) -> bool:

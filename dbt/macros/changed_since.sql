@@ -1,16 +1,19 @@
 {#- Partition-scoped work, so a build's cost follows what changed, not the length of the history.
 
-    The Dagster dbt asset records, in meta.dbt_builds, when each complete `dbt build` that passed
-    began. Rows loaded since the last such build are what changed: raw partitions are replaced
-    whole with a new `_loaded_at`, and never change otherwise. Before any passing build (or when
-    dbt runs by hand on an older warehouse) that is every row. Only the DuckDB warehouse keeps that
-    record; on any other adapter (the Spark target) everything counts as changed. -#}
+    The Dagster dbt asset records, in meta.dbt_node_builds, when the last build in which each model
+    or test passed began (from dbt's run_results.json, after every build, complete or not: the
+    daemon's automation builds subsets). Rows loaded since then are what this node has not yet
+    built or checked: raw partitions are replaced whole with a new `_loaded_at`, and never change
+    otherwise. Before a node's first pass (or when dbt runs by hand on an older warehouse) that is
+    every row. Only the DuckDB warehouse keeps that record; on any other adapter (the Spark target)
+    everything counts as changed. -#}
 {% macro changed_since() -%}
     {{ return(adapter.dispatch('changed_since')()) }}
 {%- endmacro %}
 
+{#- `model` is the node being compiled: the model, or the test whose `where` names __changed_since__. -#}
 {% macro duckdb__changed_since() -%}
-(select coalesce(max(started_at), timestamp '1900-01-01') from meta.dbt_builds)
+(select coalesce(max(started_at), timestamp '1900-01-01') from meta.dbt_node_builds where unique_id = '{{ model.unique_id }}')
 {%- endmacro %}
 
 {% macro default__changed_since() -%}
@@ -22,17 +25,17 @@ cast('1900-01-01 00:00:00' as timestamp)
 cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
-{#- The table of passing builds (on-run-start); nothing to create on other adapters. -#}
-{% macro create_dbt_builds_table() -%}
+{#- The table of nodes' last passing builds (on-run-start); nothing to create on other adapters. -#}
+{% macro create_dbt_node_builds_table() -%}
     {%- if execute and target.type == 'duckdb' -%}
         {%- do run_query("create schema if not exists meta") -%}
-        {%- do run_query("create table if not exists meta.dbt_builds (started_at timestamp not null, finished_at timestamp not null)") -%}
+        {%- do run_query("create table if not exists meta.dbt_node_builds (unique_id varchar primary key, started_at timestamp not null, finished_at timestamp not null)") -%}
     {%- endif -%}
 {%- endmacro %}
 
 {#- A test's `where` config may name two placeholders (YAML configs cannot call macros):
-    `__changed_since__`, the start of the last passing build (rows loaded since then have not been
-    checked by a passing build), and `__this_build__`, the start of this invocation (rows a model
+    `__changed_since__`, the start of the last build in which this test passed (rows loaded since
+    then have not been checked by a passing run of it), and `__this_build__`, the start of this invocation (rows a model
     rebuilt now, e.g. every month after a reference-data change). dbt's own get_where_subquery
     otherwise. -#}
 {% macro get_where_subquery(relation) -%}

@@ -4,8 +4,9 @@ One home, built as a user would (`nhs-warehouse ingest` and `build`): May and a 
 June 2023, then July, then NHS England's revised June. Each row carries `built_at` (when the dbt
 build that wrote it began), so the test can see which months a build touched. Then dbt by hand on
 the same warehouse: nothing changed rebuilds nothing, a reference-data change rebuilds every month,
-and `--full-refresh` rebuilds everything too. A build whose tests fail does not move the watermark,
-so the next build checks the same rows again.
+and `--full-refresh` rebuilds everything too. Each model and test keeps its own mark (when it last
+passed): a test that fails keeps its mark, so the next build checks the same rows again, while the
+model it tests, which built, moves on.
 """
 
 from __future__ import annotations
@@ -47,8 +48,13 @@ def built_at_by_month(warehouse: Path) -> dict[str, tuple]:
     return {month: (n, distinct, built) for month, n, distinct, built in rows}
 
 
-def watermarks(warehouse: Path) -> int:
-    return query(warehouse, "select count(*) from meta.dbt_builds")[0][0]
+FACT = "model.nhs_warehouse.fct_ae_provider_month"
+OVER_4H_TEST = "test.nhs_warehouse.expression_is_true_fct_ae_provider_month_attendances_over_4h_ae_attendances.%"
+
+
+def mark(warehouse: Path, node: str) -> dt.datetime | None:
+    """When the last build in which `node` (a unique_id, or a pattern) passed began (meta.dbt_node_builds)."""
+    return query(warehouse, "select max(started_at) from meta.dbt_node_builds where unique_id like ?", [node])[0][0]
 
 
 def dbt(warehouse: Path, tmp_path: Path, *args: str) -> None:
@@ -75,7 +81,7 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
     first = built_at_by_month(warehouse)
     assert set(first) == {MAY, JUNE}
     assert first[MAY][1] == first[JUNE][1] == 1 and first[MAY][2] == first[JUNE][2]
-    assert watermarks(warehouse) == 1
+    assert mark(warehouse, FACT) is not None
 
     # One more month: July is built; May's and June's rows are the ones the first build wrote.
     run_cli("ingest", str(uec_sample("July-2023")), home=home, check=True)
@@ -83,7 +89,7 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
     second = built_at_by_month(warehouse)
     assert second[MAY] == first[MAY] and second[JUNE] == first[JUNE]
     assert second[JULY][1] == 1 and second[JULY][2] > first[MAY][2]
-    assert watermarks(warehouse) == 2
+    assert mark(warehouse, FACT) > first[MAY][2]
 
     # NHS England revises June: June's rows are replaced (none left from the first release), the others stay.
     run_cli("ingest", str(uec_sample("June-2023")), home=home, check=True)
@@ -95,7 +101,7 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
         warehouse, "select ae_attendances_type_1 from marts.fct_ae_provider_month where org_code = 'R1K' and month_start = ?", [JUNE]
     ) == [(R1K_JUNE_TYPE_1,)]
 
-    # dbt by hand with nothing loaded since the last passing build: no month is rewritten.
+    # dbt by hand with nothing loaded since the model last built: no month is rewritten.
     dbt(warehouse, tmp_path, "run", "--select", "fct_ae_provider_month")
     assert built_at_by_month(warehouse) == third
 
@@ -120,12 +126,13 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
     assert all(built > moved[MAY][2] for _, _, built in refreshed.values())
 
 
-def test_a_failed_build_does_not_advance_the_watermark(tmp_path):
+def test_a_failing_test_keeps_its_mark_and_checks_the_same_rows_again(tmp_path):
     home = tmp_path / "home"
     warehouse = home / "warehouse.duckdb"
     run_cli("ingest", str(uec_sample("May-2023")), str(uec_sample("June-2023")), home=home, check=True)
     run_cli("build", "--no-samples", home=home, check=True)
-    assert watermarks(warehouse) == 1
+    built, checked = mark(warehouse, FACT), mark(warehouse, OVER_4H_TEST)
+    assert built is not None and checked == built
 
     first_may = built_at_by_month(warehouse)[MAY]
 
@@ -143,21 +150,24 @@ def test_a_failed_build_does_not_advance_the_watermark(tmp_path):
         con.close()
     failed = run_cli("build", "--no-samples", "--force", home=home)
     assert failed.returncode != 0, failed.stdout
-    assert watermarks(warehouse) == 1
+    # The model built June and passed, so its mark moves; the test failed, so its mark stays.
+    assert mark(warehouse, FACT) > built and mark(warehouse, OVER_4H_TEST) == checked
 
-    # Still failing on the next build: the rows are checked again, not taken as passed.
+    # Still failing on the next build: the test checks the same rows again, not taken as passed.
     again = run_cli("build", "--no-samples", "--force", home=home)
     assert again.returncode != 0, again.stdout
-    assert watermarks(warehouse) == 1
+    assert mark(warehouse, OVER_4H_TEST) == checked
 
-    # Corrected: June is rebuilt and checked, the build passes, and the watermark moves.
+    # Corrected in the next vintage of June: June is rebuilt and checked, the build passes, and the
+    # test's mark moves.
     con = duckdb.connect(str(warehouse))
     try:
+        con.execute("update raw.uec_ae_monthly set _loaded_at = ? where _period = ?", [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), JUNE])
         con.execute("update raw.uec_ae_monthly set over_4h_type_1 = ? where org_code = 'R1K' and _period = ?", [original, JUNE])
     finally:
         con.close()
     run_cli("build", "--no-samples", "--force", home=home, check=True)
-    assert watermarks(warehouse) == 2
+    assert mark(warehouse, OVER_4H_TEST) > checked
     assert query(
         warehouse,
         "select attendances_over_4h <= ae_attendances, built_at > (select min(built_at) from marts.fct_ae_provider_month) "

@@ -1,7 +1,7 @@
 -- A&E performance per reporting organisation and month.
 --
--- Incremental by month on DuckDB: a build replaces only the months loaded (or revised) since the
--- last passing build (macros/changed_since.sql), so adding a month costs the same however long the
+-- Incremental by month on DuckDB: a build replaces only the months loaded (or revised) since this
+-- model last built (macros/changed_since.sql), so adding a month costs the same however long the
 -- history is. Every month is rebuilt when the reference data now gives a month already built another
 -- region or ICB than its rows say, and on `dbt build --full-refresh`. Adapters without a
 -- delete+insert strategy (dbt-spark) build it as a table.
@@ -25,7 +25,7 @@ orgs as (
 ),
 {%- if incremental %}
 
--- Months with rows loaded since the last passing build (a new month, or a new vintage of one).
+-- Months with rows loaded since this model last built (a new month, or a new vintage of one).
 changed_months as (
     select distinct month_start from {{ ref('stg_uec__ae_monthly') }}
     where loaded_at >= {{ changed_since() }}
