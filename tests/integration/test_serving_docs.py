@@ -93,10 +93,17 @@ def test_docs_are_built_and_served_on_localhost_while_a_writer_holds_the_warehou
         assert b"uec_ae_monthly" in _get(base + "/gx/index.html")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        # Not a timing check: the server stops on SIGTERM (asserted below), but while other work
+        # loaded this machine with disk I/O its exit once took over 30 s to be reported.
+        try:
+            server.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         log.close()
         if holder.poll() is None:
             holder.kill()
+    assert server.returncode == -signal.SIGTERM, f"the docs server did not stop on SIGTERM ({server.returncode})"
     output = (docs_home / "docs-command.log").read_text()
     assert f"http://127.0.0.1:{port}/" in output
     validations = int(re.search(r"GX Data Docs: (\d+) validation results", output).group(1))
