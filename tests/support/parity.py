@@ -9,6 +9,7 @@ to within a relative tolerance, because two engines add up doubles in different 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,12 +62,21 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     return {name: type_ for name, type_, *_ in con.execute(f"describe select * from {relation}").fetchall()}
 
 
-def compare(con: duckdb.DuckDBPyConnection, table: str, duckdb_relation: str, spark_dir: Path, examples: int = 5) -> TableComparison:
-    """Compare `duckdb_relation` (a table DuckDB can read) with the Parquet table in `spark_dir`."""
+def compare(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    duckdb_relation: str,
+    spark_dir: Path,
+    examples: int = 5,
+    per_build: Collection[str] = (),
+) -> TableComparison:
+    """Compare `duckdb_relation` (a table DuckDB can read) with the Parquet table in `spark_dir`.
+
+    `per_build` columns (when the build ran) must exist on both sides; their values are not compared."""
     spark_relation = f"read_parquet('{Path(spark_dir)}/*.parquet')"
     duck_types = _columns(con, duckdb_relation)
     spark_types = _columns(con, spark_relation)
-    shared = [c for c in duck_types if c in spark_types]
+    shared = [c for c in duck_types if c in spark_types and c not in per_build]
     floats = [c for c in shared if duck_types[c].startswith(FLOAT_TYPES) or spark_types[c].startswith(FLOAT_TYPES)]
     exact = [c for c in shared if c not in floats]
     result = TableComparison(
