@@ -22,6 +22,7 @@ import datetime as dt
 import io
 import json
 import shlex
+import signal
 import sys
 import time
 import warnings
@@ -480,6 +481,9 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         console.print(f"Open {site.root / 'index.html'} (dbt's site needs a server; dbt/static_index.html does not).")
         return 0
     server = docs_server(site.root, args.host, args.port)
+    # Stop on SIGTERM even when started by a process that ignores it: an ignored signal stays
+    # ignored across exec (a test suite's earlier in-process Dagster runs left it so for pytest).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     host, port = server.server_address[:2]
     console.print(f"Serving the docs on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
     try:
