@@ -25,9 +25,9 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -75,6 +75,7 @@ def _folder_lock(folder: Path, how: int) -> Iterator[None]:
 
 def _copy_to(con: duckdb.DuckDBPyConnection, query: str, dest: Path, result: MirrorResult, root: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
+    result.swept += [str(p.relative_to(root)) for p in _sweep_folder(dest.parent)]
     # DuckDB writes the file under a new inode, so the lock is on the folder, not on the file.
     with _folder_lock(dest.parent, fcntl.LOCK_SH):
         tmp = dest.parent / f".{dest.name}.{os.getpid()}.tmp"
@@ -83,20 +84,22 @@ def _copy_to(con: duckdb.DuckDBPyConnection, query: str, dest: Path, result: Mir
     result.written.append(str(dest.relative_to(root)))
 
 
+def _sweep_folder(folder: Path) -> list[Path]:
+    """The temporary files in `folder`, removed unless a live writer is at work there."""
+    try:
+        with _folder_lock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB):
+            removed = list(folder.glob(".*.tmp"))
+            for tmp in removed:
+                tmp.unlink(missing_ok=True)
+            return removed
+    except (BlockingIOError, FileNotFoundError):  # a writer at work, or the folder went
+        return []
+
+
 def sweep_temp_files(folder: Path) -> list[Path]:
-    """Remove the temporary files under `folder` that no live writer is writing."""
-    removed: list[Path] = []
-    for parent in sorted({tmp.parent for tmp in Path(folder).rglob(".*.tmp")}):
-        try:
-            with _folder_lock(parent, fcntl.LOCK_EX | fcntl.LOCK_NB):
-                for tmp in parent.glob(".*.tmp"):
-                    tmp.unlink(missing_ok=True)
-                    removed.append(tmp)
-        except BlockingIOError:
-            continue  # a writer is at work in this folder
-        except FileNotFoundError:
-            continue  # the folder went (a partition removed)
-    return removed
+    """Remove the temporary files anywhere under `folder` that no live writer is writing."""
+    parents = sorted({tmp.parent for tmp in Path(folder).rglob(".*.tmp")})
+    return [tmp for parent in parents for tmp in _sweep_folder(parent)]
 
 
 def _mirrored_tables(con: duckdb.DuckDBPyConnection, source: str | None) -> list[tuple[str, str]]:
@@ -184,17 +187,17 @@ def sync(
 
     Idempotent and cheap when nothing changed (partitions already mirrored are not read). The
     loader calls it for the partition it swapped in; a Spark build calls it whole first, which also
-    repairs a mirror a failed write left behind. Either way the tables it syncs lose any temporary
-    file a killed writer left.
+    repairs a mirror a failed write left behind. A killed writer's temporary files go when their
+    folder is next written, and from every table a whole sync covers.
     """
     root = Path(root)
     result = MirrorResult()
     vintages = _current_vintages(con)
     for schema, table in _mirrored_tables(con, source):
-        result.swept += [str(p.relative_to(root)) for p in sweep_temp_files(table_dir(root, schema, table))]
+        if periods is None:  # a loader's sync sweeps only the folders it writes (in _copy_to)
+            result.swept += [str(p.relative_to(root)) for p in sweep_temp_files(table_dir(root, schema, table))]
         _sync_table(con, root, schema, table, periods, vintages, result)
     if table_exists(con, "meta.partition_loads"):
-        result.swept += [str(p.relative_to(root)) for p in sweep_temp_files(root / "meta")]
         _copy_to(
             con,
             "select * from meta.partition_loads",

@@ -119,8 +119,7 @@ class PartitionLoader:
         self.mirror_dir = Path(mirror_dir) if mirror_dir is not None else None
         self._parsed: dict[str, ParsedFile] = {}
         self._checked: dict[str, dict[str, tuple[GateOutcome | None, dict | None]]] = {}
-        # Each period's current vintage as the landing store had it when first asked (a loader is
-        # made for one run: files landed after that are the next run's).
+        # Each period's current vintage, with the manifest listing it was read from (_latest_for).
         self._latest: tuple[frozenset[str], dict[str, LandedFile]] | None = None
 
     def _parse(self, landed: LandedFile) -> ParsedFile:

@@ -35,9 +35,9 @@ cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 
 {#- A test's `where` config may name two placeholders (YAML configs cannot call macros):
     `__changed_since__`, the start of the last build in which this test passed (rows loaded since
-    then have not been checked by a passing run of it), and `__this_build__`, the start of this invocation (rows a model
-    rebuilt now, e.g. every month after a reference-data change). dbt's own get_where_subquery
-    otherwise. -#}
+    then have not been checked by a passing run of it), and `__this_build__`, the start of this
+    invocation (rows a model rebuilt now, e.g. every month after a reference-data change). dbt's
+    own get_where_subquery otherwise. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}

@@ -58,15 +58,15 @@ def _published_models() -> list[tuple[str, str]]:
     return [tuple(relation.split(".", 1)) for _, relation in published_models()]
 
 
+def _manifest() -> dict:
+    return json.loads((PROJECT_ROOT / "dbt" / "target" / "manifest.json").read_text())
+
+
 def _per_build_columns() -> dict[str, set[str]]:
     """Each model's columns marked `meta: {per_build: true}` in its YAML (e.g. built_at)."""
-    manifest = json.loads((PROJECT_ROOT / "dbt" / "target" / "manifest.json").read_text())
     return {
-        node["alias"] or node["name"]: {
-            name for name, column in node["columns"].items()
-            if (column.get("meta") or {}).get("per_build") or (column.get("config", {}).get("meta") or {}).get("per_build")
-        }
-        for node in manifest["nodes"].values()
+        node["alias"] or node["name"]: {name for name, column in node["columns"].items() if column["meta"].get("per_build")}
+        for node in _manifest()["nodes"].values()
         if node["resource_type"] == "model"
     }
 
@@ -80,7 +80,7 @@ def test_every_model_seed_snapshot_and_test_builds_on_spark(spark_home):
     by_type: dict[str, list[dict]] = {}
     for r in results:
         by_type.setdefault(r["unique_id"].split(".", 1)[0], []).append(r)
-    manifest = json.loads((PROJECT_ROOT / "dbt" / "target" / "manifest.json").read_text())
+    manifest = _manifest()
     expected = {
         kind: sum(1 for node in manifest["nodes"].values() if node["resource_type"] == kind)
         for kind in ("model", "seed", "snapshot", "test")
@@ -188,7 +188,10 @@ def test_rating_history_and_revisions_are_the_same_on_duckdb_and_spark(second_lo
     con.execute(f"attach '{settings.warehouse_db}' as duck (read_only)")
     try:
         for table in ("fct_location_rating_history", "mart_revisions"):
-            comparison = compare(con, table, f"duck.marts.{table}", settings.spark_dir / "warehouse" / "marts.db" / table)
+            comparison = compare(
+                con, table, f"duck.marts.{table}", settings.spark_dir / "warehouse" / "marts.db" / table,
+                per_build=_per_build_columns().get(table, ()),
+            )
             assert comparison.equal, comparison.describe()
             assert comparison.duckdb_rows > 0
         spark_history = settings.spark_dir / "warehouse" / "marts.db" / "fct_location_rating_history"
