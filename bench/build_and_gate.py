@@ -79,7 +79,19 @@ def gx_paths(warehouse_db: Path, work: Path, scale: int) -> dict:
 
     suite_json = json.loads((EXPECTATIONS_DIR / "uec_ae_monthly.json").read_text())
     expectations = [e for e in suite_json["expectations"] if e["type"] in SHARED_TYPES]
-    context = gx.get_context(mode="ephemeral")
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    # No tqdm bar per metric: they buried the benchmark's own output (as the gate turns them off).
+    quiet = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+    context = gx.get_context(mode="ephemeral", project_config=quiet)
 
     def suite(name):
         return context.suites.add(gx.ExpectationSuite(name=name, expectations=[dict(e) for e in expectations]))

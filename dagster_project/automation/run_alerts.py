@@ -81,6 +81,7 @@ def run_scope(run) -> tuple[str, str | None, str | None]:
 def alert_for_run(instance, run, notifier: Notifier, settings: Settings) -> dict[str, int]:
     """Fire and resolve the alerts one finished run calls for."""
     counts = {"fired": 0, "resolved": 0}
+    passed_checks: list[str] = []  # resolved together: one opening of the alert log, not one per check
     for evaluation in check_evaluations(instance, run.run_id):
         asset = evaluation.asset_key.to_user_string()
         metadata = {k: _value(v) for k, v in evaluation.metadata.items()}
@@ -102,9 +103,11 @@ def alert_for_run(instance, run, notifier: Notifier, settings: Settings) -> dict
             continue  # WARN checks (e.g. a published figure's month not loaded) are for the UI, not a page
         alert = messages.check_failure(settings, asset, evaluation.check_name, metadata, run.run_id, evaluation.description)
         if evaluation.passed:
-            counts["resolved"] += len(notifier.resolve(keys=[alert.key], why=f"it passed in run {run.run_id}."))
+            passed_checks.append(alert.key)
         else:
             counts["fired"] += notifier.fire(alert) is not None
+    if passed_checks:
+        counts["resolved"] += len(notifier.resolve(keys=passed_checks, why=f"it passed in run {run.run_id}."))
     scope, source, partition = run_scope(run)
     error, only_checks = run_error(instance, run.run_id) if run.status == DagsterRunStatus.FAILURE else ("", False)
     failure = messages.run_failure(settings, run.job_name, scope, error, run.run_id, source, partition)
