@@ -1,13 +1,16 @@
 """Scale: the pipeline at 1x, 10x and 100x the real volume, one more month at each, and the flat cost
 of a new month as history grows. Extracts come from bench/generate.py (real layouts).
 
-    .venv/bin/python -m bench.scale [--scales 1,10,100] [--no-sweep] [--work /tmp/rel-bench]
+    .venv/bin/python -m bench.scale [--scales 1,10,100] [--no-sweep] [--sweep-widths 10,100] [--repeats 3]
+                                    [--work /tmp/rel-bench]
 
 For each scale, in a fresh home: `nhs-warehouse ingest` of every extract, then `nhs-warehouse build
 --no-samples` (timed together as the full build; peak memory is the largest single process's,
 Dagster or dbt); then one more month ingested and built (the incremental cost); then bare DuckDB
 doing the same reads and SQL (bench/bare.py) for the pipeline's overhead ratio. The sweep adds one
-A&E month at 10x width after 12, 24, 48 and 76 months of history: its cost should not grow.
+A&E month after 12, 24, 48 and 76 months of history, at 10x and at 100x the real providers (the
+wider history makes any cost that follows its rows show), three times at each point from a copy of
+the home: its cost should not grow.
 
 Prints a table and writes bench/results/scale.json. Timings depend on the machine and its load.
 """
@@ -176,22 +179,64 @@ def scale_run(work: Path, scale: int, *, only: str | None = None, last: int | No
     }
 
 
-def history_sweep(work: Path, points=(12, 24, 48, 76)) -> list[dict]:
-    """One more A&E month (10x width) after each history length: the incremental cost."""
-    months = sorted(extracts(work, 10), key=lambda f: f.name)
-    months = sorted((f for f in months if f.parent.name == "uec"), key=_month_of)
-    home = work / "home-sweep"
-    shutil.rmtree(home, ignore_errors=True)
-    log = work / "sweep.log"
+def history_sweep(work: Path, points=(12, 24, 48, 76), repeats: int = 3, width: int = 10) -> list[dict]:
+    """One more A&E month (`width` times the real providers) after each history length: the
+    incremental cost, which should not grow.
+
+    The history grows in one home from point to point. At each point the home is copied aside, and
+    the next month is added `repeats` times, each time to the home as copied (restored to the same
+    path, since the serving DB's views name their Parquet files by absolute path), so every repeat
+    measures the same step and the median stands up to a noisy neighbour on the machine.
+    """
+    months = sorted((f for f in extracts(work, width, only="uec") if f.parent.name == "uec"), key=_month_of)
+    home, base = work / f"home-sweep-x{width}", work / f"home-sweep-x{width}.base"
+    for folder in (home, base):
+        shutil.rmtree(folder, ignore_errors=True)
+    log = work / f"sweep-x{width}.log"
     log.unlink(missing_ok=True)
+
+    def restore() -> None:
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(base, home, symlinks=True)
+
     results, loaded = [], 0
     for history in points:
+        if base.exists():
+            restore()
         ingest_and_build(home, months[loaded:history], log)  # the history (not measured)
-        print(f"sweep: {history} months of history; one more…", flush=True)
-        run = ingest_and_build(home, [months[history]], log)
-        loaded = history + 1
-        results.append({"history_months": history, "history_rows": raw_rows(home)["uec_ae_monthly"]} | asdict(run))
+        loaded = history
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.copytree(home, base, symlinks=True)
+        print(f"sweep x{width}: {history} months of history; one more, {repeats} times…", flush=True)
+        runs = []
+        for _ in range(repeats):
+            restore()
+            run = ingest_and_build(home, [months[history]], log)
+            runs.append(asdict(run) | {"dbt_nodes_s": _dbt_node_seconds(home)})
+        seconds = sorted(r["seconds"] for r in runs)
+        results.append({
+            "width": width,
+            "history_months": history,
+            "history_rows": raw_rows(base)["uec_ae_monthly"],
+            "median_s": round(seconds[len(seconds) // 2], 1),
+            "min_s": round(seconds[0], 1),
+            "max_s": round(seconds[-1], 1),
+            "runs": runs,
+        })
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(base, ignore_errors=True)
     return results
+
+
+def _dbt_node_seconds(home: Path) -> dict[str, float]:
+    """dbt's own time in the home's newest build: elapsed, the sum over nodes, and the slowest nodes."""
+    newest = max((home / "dbt" / "runs").iterdir(), key=lambda p: p.name)
+    results = json.loads((newest / "run_results.json").read_text())
+    nodes = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+    slowest = sorted(nodes.items(), key=lambda item: -item[1])[:5]
+    return {"elapsed": round(results["elapsed_time"], 2), "nodes": round(sum(nodes.values()), 2)} | {
+        name: round(t, 2) for name, t in slowest
+    }
 
 
 def _month_of(path: Path) -> tuple[int, int]:
@@ -222,9 +267,15 @@ def report(results: dict) -> str:
             f"{new['seconds']:,.0f} s ({sum(new['rows'].values()):,}) | {r['bare_duckdb']['seconds']:,.1f} s | {r['pipeline_over_bare']}x |"
         )
     if results.get("sweep"):
-        lines += ["", "| A&E history (months, rows) | one more month | peak memory | steps |", "|---|---|---|---|"]
+        lines += ["", "| width | A&E history (months, rows) | one more month: median (min-max) | dbt nodes (elapsed) | peak memory |",
+                  "|---|---|---|---|---|"]
         for s in results["sweep"]:
-            lines.append(f"| {s['history_months']} months, {s['history_rows']:,} rows | {s['seconds']:,.0f} s | {s['peak_mb']:,.0f} MB | {s['steps']} |")
+            dbt = sorted((r["dbt_nodes_s"] for r in s["runs"]), key=lambda d: d["nodes"])[len(s["runs"]) // 2]
+            peak = max(r["peak_mb"] for r in s["runs"])
+            lines.append(
+                f"| {s['width']}x | {s['history_months']} months, {s['history_rows']:,} rows | "
+                f"{s['median_s']:,.1f} s ({s['min_s']:,.1f}-{s['max_s']:,.1f}) | {dbt['nodes']:.1f} s ({dbt['elapsed']:.1f} s) | {peak:,.0f} MB |"
+            )
     return "\n".join(lines)
 
 
@@ -236,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the homes (the extracts are always kept)")
     parser.add_argument("--only", choices=["uec", "workforce"], help="one source's extracts only")
     parser.add_argument("--last", type=int, help="only the last N months of each source's history")
+    parser.add_argument("--sweep-widths", default="10,100", help="A&E widths of the history sweep (10x: 1,372 providers a month)")
+    parser.add_argument("--repeats", type=int, default=3, help="one-more-month builds at each sweep point (the median is reported)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "scales": [], "sweep": []}
@@ -245,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(args.work / f"home-x{scale}", ignore_errors=True)
             shutil.rmtree(args.work / f"bare-x{scale}", ignore_errors=True)
     if not args.no_sweep:
-        results["sweep"] = history_sweep(args.work)
+        for width in [int(w) for w in args.sweep_widths.split(",") if w]:
+            results["sweep"] += history_sweep(args.work, repeats=args.repeats, width=width)
     (ROOT / "results").mkdir(exist_ok=True)
     label = "-".join(["scale", args.scales.replace(",", "-") or "sweep"] + ([args.only] if args.only else []) + ([f"last{args.last}"] if args.last else []))
     (ROOT / "results" / f"{label}.json").write_text(json.dumps(results, indent=2))

@@ -388,7 +388,7 @@ def _print_recent_alerts(settings: Settings) -> None:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from dagster_project.assets.dbt import published_models
+    from dagster_project.assets.dbt import published_models, published_partitions
     from dagster_project.publish import publish
     from dagster_project.warehouse import open_warehouse
 
@@ -397,7 +397,10 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     settings.ensure_dirs()
     with open_warehouse(settings.warehouse_db, timeout_s=settings.lock_timeout_s) as con:
-        result = publish(con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s)
+        result = publish(
+            con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s,
+            partition_by=published_partitions(),
+        )
     console.print(f"[green]✓[/] published version {result.version} ({len(result.tables)} marts) to {result.serving_db}")
     _print_cleanup(result)
     return 0

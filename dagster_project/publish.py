@@ -1,7 +1,9 @@
 """Publish the marts for BI tools: Parquet per mart plus a read-only DuckDB file of views over them.
 
 DuckDB locks a file against every other process while one writes, so BI tools never open the
-warehouse file. Each publish writes its Parquet into a new version folder, builds
+warehouse file. Each publish makes a new version folder of Parquet (one file per mart, or per month
+for the fact tables that grow by month; a file whose rows the current version already holds is
+hard-linked from it, so a new month costs one month's file, not the history's), builds
 `serving/marts.duckdb` (views over that version) under a temporary name, and renames it into place,
 so a reader sees the old state or the new one, never a mix, and never a lock. A reader that opened
 the previous `marts.duckdb` keeps a whole state: its Parquet files are never rewritten, and an old
@@ -25,12 +27,15 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import struct
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +55,8 @@ class PublishResult:
     tables: dict[str, int]  # mart name -> rows
     removed_versions: list[str]
     held_versions: list[str] = field(default_factory=list)  # past their grace, kept: a reader has them open
+    files_written: int = 0
+    files_linked: int = 0  # unchanged since the previous publication: hard-linked, not written
 
 
 def _new_version() -> str:
@@ -60,26 +67,64 @@ def _quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def publish(con: duckdb.DuckDBPyConnection, marts: list[str], serving_dir: Path, grace_s: float = 3600.0) -> PublishResult:
-    """Publish `marts` (qualified `schema.table` names in the warehouse `con`) into `serving_dir`."""
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    marts: list[str],
+    serving_dir: Path,
+    grace_s: float = 3600.0,
+    partition_by: Mapping[str, str] | None = None,
+) -> PublishResult:
+    """Publish `marts` (qualified `schema.table` names in the warehouse `con`) into `serving_dir`.
+
+    A mart named in `partition_by` (qualified name -> column) is published as a folder of one Parquet
+    file per value of that column (`<mart>/part-<value>.parquet`), any other as `<mart>.parquet`.
+    A file whose rows are what the current publication already holds (same schema, row count and
+    sum of row hashes) is hard-linked from it rather than written again, so adding a month to a
+    fact table writes that month's file, not the whole history.
+    """
     serving_dir = Path(serving_dir)
+    partition_by = dict(partition_by or {})
     version = _new_version()
     version_dir = serving_dir / VERSIONS_DIR / version
     version_dir.mkdir(parents=True, exist_ok=False)
+    previous = _current_manifest(serving_dir)
     tables: dict[str, int] = {}
+    schemas: dict[str, list[list[str]]] = {}
+    files: dict[str, str] = {}  # file relative to the version folder -> fingerprint
+    written, linked = 0, 0
     for qualified in marts:
         name = qualified.split(".")[-1]
-        target = version_dir / f"{name}.parquet"
-        con.execute(f"copy (select * from {qualified}) to {_quote_path(target)} (format parquet, compression zstd)")
-        tables[name] = con.execute(f"select count(*) from {qualified}").fetchone()[0]
-    manifest = {"version": version, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(), "tables": tables}
+        schemas[name] = [[c, t] for c, t in con.execute(f"select column_name, column_type from (describe {qualified})").fetchall()]
+        same_schema = previous is not None and previous.get("schemas", {}).get(name) == schemas[name]
+        tables[name] = 0
+        for relative, where, rows, fingerprint in _parts(con, qualified, name, partition_by.get(qualified)):
+            tables[name] += rows
+            files[relative] = fingerprint
+            target = version_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if same_schema and previous["files"].get(relative) == fingerprint and _link(previous["dir"] / relative, target):
+                linked += 1
+                continue
+            con.execute(
+                f"copy (select * from {qualified} where {where}) to {_quote_path(target)} (format parquet, compression zstd)"
+            )
+            written += 1
+    manifest = {
+        "version": version,
+        "published_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "tables": tables,
+        "partition_by": {q.split(".")[-1]: c for q, c in partition_by.items()},
+        "schemas": schemas,
+        "files": files,
+    }
     (version_dir / "_manifest.json").write_text(json.dumps(manifest, indent=2))
 
     tmp_db = serving_dir / f".{CURRENT_FILE}.{version}.tmp"
     serving = duckdb.connect(str(tmp_db), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION})
     try:
-        for name in tables:
-            path = (version_dir / f"{name}.parquet").resolve()
+        for qualified in marts:
+            name = qualified.split(".")[-1]
+            path = version_dir.resolve() / (f"{name}/*.parquet" if qualified in partition_by else f"{name}.parquet")
             serving.execute(f"create view {quote_ident(name)} as select * from read_parquet({_quote_path(path)})")
         serving.execute(
             "create table _publication as select ? as version, cast(? as timestamp) as published_at, ? as tables",
@@ -92,7 +137,61 @@ def publish(con: duckdb.DuckDBPyConnection, marts: list[str], serving_dir: Path,
     _link_into_version(tmp_db, version_dir / CURRENT_FILE)
     os.replace(tmp_db, serving_dir / CURRENT_FILE)
     removed, held = remove_old_versions(serving_dir, keep=version, grace_s=grace_s, report_held=True)
-    return PublishResult(version, serving_dir / CURRENT_FILE, tables, removed, held)
+    return PublishResult(version, serving_dir / CURRENT_FILE, tables, removed, held, written, linked)
+
+
+def _parts(con: duckdb.DuckDBPyConnection, qualified: str, name: str, column: str | None):
+    """(file relative to the version folder, its rows' predicate, row count, fingerprint) per file.
+
+    The fingerprint is the row count and the sum of the rows' hashes: any changed, added or removed
+    row changes it. One pass over the mart, far cheaper than writing it."""
+    if column is None:
+        rows, total = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {qualified} as t").fetchone()
+        yield f"{name}.parquet", "true", rows, f"{rows}:{total}"
+        return
+    groups = con.execute(
+        f"select cast({quote_ident(column)} as varchar), count(*), sum(hash(t)) from {qualified} as t group by 1 order by 1"
+    ).fetchall()
+    if not groups:
+        # An empty mart still needs one file, so its view has the mart's columns.
+        yield f"{name}/part-empty.parquet", "false", 0, "0:0"
+        return
+    for value, rows, total in groups:
+        if value is None:
+            where, label = f"{quote_ident(column)} is null", "null"
+        else:
+            where = f"cast({quote_ident(column)} as varchar) = '{value.replace(chr(39), chr(39) * 2)}'"
+            label = value if SAFE_PART.fullmatch(value) else f"{SAFE_CHARS.sub('_', value)}-{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+        yield f"{name}/part-{label}.parquet", where, rows, f"{rows}:{total}"
+
+
+# A partition value used as it is in a file name; others are made safe and given a hash (NULL is
+# `null`, which no date or number spells).
+SAFE_PART = re.compile(r"[0-9][0-9A-Za-z._-]*")
+SAFE_CHARS = re.compile(r"[^0-9A-Za-z._-]")
+
+
+def _current_manifest(serving_dir: Path) -> dict | None:
+    """The published version's manifest, with its folder, when it records its files' fingerprints."""
+    version = current_version(serving_dir)
+    if version is None:
+        return None
+    folder = Path(serving_dir) / VERSIONS_DIR / version
+    try:
+        manifest = json.loads((folder / "_manifest.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return manifest | {"dir": folder} if "files" in manifest and "schemas" in manifest else None
+
+
+def _link(src: Path, dest: Path) -> bool:
+    """Give the new version its own name for a file the current one holds (never rewritten, so
+    sharing its inode is safe); False when the file is gone or links are unsupported (then written)."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        return False
+    return True
 
 
 READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH

@@ -77,6 +77,8 @@ class Settings:
     dagster_url: str = "http://127.0.0.1:3000"
     # How a run executes its steps (executors.py): in_process, multiprocess, k8s or celery.
     executor: str = "in_process"
+    # dbt target folders of the latest builds kept under dbt_runs_dir (each build writes one).
+    dbt_runs_kept: int = 20
 
     @property
     def landing_dir(self) -> Path:
@@ -103,6 +105,11 @@ class Settings:
     def spark_dir(self) -> Path:
         """The Spark target's tables and Hive metastore (spark_build.py, dbt profile `spark`)."""
         return self.home / "spark"
+
+    @property
+    def dbt_runs_dir(self) -> Path:
+        """One dbt target folder per build (artifacts, compiled SQL, logs); the newest are kept."""
+        return self.home / "dbt" / "runs"
 
     @property
     def serving_dir(self) -> Path:
@@ -178,4 +185,5 @@ def load_settings() -> Settings:
         timezone=_env("NHS_WAREHOUSE_TIMEZONE", "Europe/London"),
         dagster_url=_env("NHS_WAREHOUSE_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/"),
         executor=_env("NHS_WAREHOUSE_EXECUTOR", "in_process"),
+        dbt_runs_kept=max(1, int(_env_float("NHS_WAREHOUSE_DBT_RUNS_KEPT", 20))),
     )

@@ -95,8 +95,13 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
         # `buildable` runs only the tests whose parents are all selected or upstream of the selection.
         args += ["--indirect-selection", "buildable"]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
-    yield from invocation.stream()
+    settings = warehouse.settings
+    target_path = settings.dbt_runs_dir / f"{started:%Y%m%dT%H%M%S}-{context.run.run_id[:8]}"
+    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
+    try:
+        yield from invocation.stream()
+    finally:
+        prune_dbt_runs(settings.dbt_runs_dir, keep=settings.dbt_runs_kept)
     # Every node that passed has built or checked the rows loaded before this build began, whether
     # the build was complete or a subset, and whether other nodes failed: its next build works only
     # on rows loaded since (macros/changed_since.sql). A node that failed or was skipped keeps its mark.
@@ -104,6 +109,16 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
         record_passed_nodes(con, _passed_nodes(invocation), started)
     if error := invocation.get_error():
         raise error
+
+
+def prune_dbt_runs(runs_dir: Path, keep: int) -> list[Path]:
+    """Remove all but the newest `keep` dbt target folders (one per build: manifest, run results,
+    compiled SQL, logs; about 16 MB each, so a warehouse that builds daily would fill its disk)."""
+    folders = sorted((p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.name) if runs_dir.is_dir() else []
+    removed = folders[: max(len(folders) - keep, 0)]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 PASSED = {"success", "pass", "warn"}  # dbt's statuses for a model built and a test passed (or only warned)
@@ -133,11 +148,28 @@ def _partially_built(context: AssetExecutionContext) -> bool:
     return any(latest.get(key) is None for key in keys)
 
 
+def _published_nodes() -> list[dict]:
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return [
+        node for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node.get("config", {}).get("meta", {}).get("publish")
+    ]
+
+
+def _table(node: dict) -> str:
+    return f"{node['schema']}.{node['alias'] or node['name']}"
+
+
 def published_models() -> list[tuple[AssetKey, str]]:
     """(asset key, `schema.table`) of every model marked `meta.publish` (the marts), from the manifest."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    found = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] == "model" and node.get("config", {}).get("meta", {}).get("publish"):
-            found.append((translator.get_asset_key(node), f"{node['schema']}.{node['alias'] or node['name']}"))
-    return sorted(found, key=lambda item: item[1])
+    return sorted(((translator.get_asset_key(node), _table(node)) for node in _published_nodes()), key=lambda item: item[1])
+
+
+def published_partitions() -> dict[str, str]:
+    """`schema.table` -> column, for the marts published as one Parquet file per value of a column
+    (`meta.publish_partition_by` in the model's YAML: the fact tables that grow by month)."""
+    return {
+        _table(node): node["config"]["meta"]["publish_partition_by"]
+        for node in _published_nodes()
+        if node["config"]["meta"].get("publish_partition_by")
+    }

@@ -11,9 +11,16 @@
     {{ return(adapter.dispatch('changed_since')()) }}
 {%- endmacro %}
 
-{#- `model` is the node being compiled: the model, or the test whose `where` names __changed_since__. -#}
+{#- `model` is the node being compiled: the model, or the test whose `where` names __changed_since__.
+    The mark is read when the node is compiled and written into its SQL as a literal: a filter on a
+    constant lets DuckDB skip the row groups loaded before it (their min/max `_loaded_at`), where
+    a subquery in its place made every filtered model and test scan the whole history. -#}
 {% macro duckdb__changed_since() -%}
-(select coalesce(max(started_at), timestamp '1900-01-01') from meta.dbt_node_builds where unique_id = '{{ model.unique_id }}')
+    {%- set since = none -%}
+    {%- if execute and adapter.get_relation(database=target.database, schema='meta', identifier='dbt_node_builds') is not none -%}
+        {%- set since = run_query("select max(started_at) from meta.dbt_node_builds where unique_id = '" ~ model.unique_id ~ "'").columns[0].values()[0] -%}
+    {%- endif -%}
+    cast('{{ since or "1900-01-01 00:00:00" }}' as timestamp)
 {%- endmacro %}
 
 {% macro default__changed_since() -%}

@@ -3,8 +3,9 @@
 One home, built as a user would (`nhs-warehouse ingest` and `build`): May and a first release of
 June 2023, then July, then NHS England's revised June. Each row carries `built_at` (when the dbt
 build that wrote it began), so the test can see which months a build touched. Then dbt by hand on
-the same warehouse: nothing changed rebuilds nothing, a reference-data change rebuilds every month,
-and `--full-refresh` rebuilds everything too. Each model and test keeps its own mark (when it last
+the same warehouse: nothing changed rebuilds nothing, a reference-data change (a region renamed, an
+organisation moved to another ICB) rebuilds every month, and `--full-refresh` rebuilds everything
+too. Each model and test keeps its own mark (when it last
 passed): a test that fails keeps its mark, so the next build checks the same rows again, while the
 model it tests, which built, moves on.
 """
@@ -12,6 +13,7 @@ model it tests, which built, moves on.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +51,7 @@ def built_at_by_month(warehouse: Path) -> dict[str, tuple]:
 
 
 FACT = "model.nhs_warehouse.fct_ae_provider_month"
+KEEP_2_DBT_RUNS = {"NHS_WAREHOUSE_DBT_RUNS_KEPT": "2"}
 OVER_4H_TEST = "test.nhs_warehouse.expression_is_true_fct_ae_provider_month_attendances_over_4h_ae_attendances.%"
 
 
@@ -77,7 +80,7 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
         org_code="R1K", column="A&E attendances Type 1", delta=100,
     )
     run_cli("ingest", str(uec_sample("May-2023")), str(first_june), home=home, check=True)
-    run_cli("build", "--no-samples", home=home, check=True)
+    run_cli("build", "--no-samples", home=home, check=True, env=KEEP_2_DBT_RUNS)
     first = built_at_by_month(warehouse)
     assert set(first) == {MAY, JUNE}
     assert first[MAY][1] == first[JUNE][1] == 1 and first[MAY][2] == first[JUNE][2]
@@ -85,7 +88,7 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
 
     # One more month: July is built; May's and June's rows are the ones the first build wrote.
     run_cli("ingest", str(uec_sample("July-2023")), home=home, check=True)
-    run_cli("build", "--no-samples", home=home, check=True)
+    run_cli("build", "--no-samples", home=home, check=True, env=KEEP_2_DBT_RUNS)
     second = built_at_by_month(warehouse)
     assert second[MAY] == first[MAY] and second[JUNE] == first[JUNE]
     assert second[JULY][1] == 1 and second[JULY][2] > first[MAY][2]
@@ -93,8 +96,14 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
 
     # NHS England revises June: June's rows are replaced (none left from the first release), the others stay.
     run_cli("ingest", str(uec_sample("June-2023")), home=home, check=True)
-    run_cli("build", "--no-samples", home=home, check=True)
+    run_cli("build", "--no-samples", home=home, check=True, env=KEEP_2_DBT_RUNS)
     third = built_at_by_month(warehouse)
+    # Each build left its dbt target folder under the home; only the newest two are kept, the
+    # newest with this build's results.
+    runs = sorted((home / "dbt" / "runs").iterdir())
+    assert len(runs) == 2
+    newest = json.loads((runs[-1] / "run_results.json").read_text())["results"]
+    assert any(r["unique_id"] == FACT and r["status"] == "success" for r in newest)
     assert third[MAY] == first[MAY] and third[JULY] == second[JULY]
     assert third[JUNE][0] == first[JUNE][0] and third[JUNE][1] == 1 and third[JUNE][2] > second[JULY][2]
     assert query(
@@ -118,6 +127,22 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
     assert len({built for _, _, built in moved.values()}) == 1
     assert query(warehouse, "select count(*) from marts.fct_ae_provider_month where region_name = 'London'") == [(0,)]
     assert query(warehouse, "select count(distinct month_start) from marts.fct_ae_provider_month where region_name = 'London (renamed)'") == [(3,)]
+
+    # The System Mapping moves an organisation to another ICB: every month is rebuilt again (the
+    # model compares the reference data its last build used, meta.reference_as_built, with today's).
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("""update reference.nhse_system_mapping set "ICB Code" = 'QZZ1' where "Code" = 'R1K'""")
+    finally:
+        con.close()
+    dbt(warehouse, tmp_path, "run", "--select", "fct_ae_provider_month")
+    regrouped = built_at_by_month(warehouse)
+    assert all(built > moved[MAY][2] for _, _, built in regrouped.values())
+    assert query(warehouse, "select distinct icb_code from marts.fct_ae_provider_month where org_code = 'R1K'") == [("QZZ1",)]
+    assert query(
+        warehouse, "select value from meta.reference_as_built where model_id = ? and kind = 'icb' and key = 'R1K'", [FACT]
+    ) == [("QZZ1",)]
+    moved = regrouped
 
     # --full-refresh rebuilds the table from scratch, with the same rows.
     dbt(warehouse, tmp_path, "run", "--select", "fct_ae_provider_month", "--full-refresh")

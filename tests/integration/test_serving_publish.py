@@ -129,3 +129,108 @@ def test_a_crashed_publish_leaves_no_file_a_reader_could_open(warehouse, tmp_pat
         os.utime(path, (old, old))
     publish(warehouse, ["marts.mart_numbers"], serving, grace_s=3600)
     assert sorted(p.name for p in serving.iterdir()) == [CURRENT_FILE, VERSIONS_DIR]
+
+
+# -- writing only what changed ------------------------------------------------------------------
+
+FACT = "marts.fct_visits"
+
+
+@pytest.fixture
+def months(tmp_path):
+    """A month-grained fact table, three months of it, published one file per month."""
+    con = duckdb.connect(str(tmp_path / "facts.duckdb"))
+    con.execute(
+        "create schema marts; create table marts.fct_visits as "
+        "select cast(date '2023-04-01' + to_months(m) as date) as month_start, 'R' || o as org_code, m * 100 + o as visits "
+        "from range(3) as months(m), range(4) as orgs(o)"
+    )
+    yield con
+    con.close()
+
+
+def _files(serving, version) -> dict[str, int]:
+    """File under the version's fct_visits folder -> its inode."""
+    folder = serving / VERSIONS_DIR / version / "fct_visits"
+    return {p.name: p.stat().st_ino for p in sorted(folder.iterdir())}
+
+
+def _visits(serving) -> list[tuple]:
+    con = duckdb.connect(str(serving / CURRENT_FILE), read_only=True)
+    try:
+        return con.execute("select cast(month_start as varchar), sum(visits), count(*) from fct_visits group by 1 order by 1").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_new_month_writes_one_file_and_links_the_months_already_published(months, tmp_path):
+    serving = tmp_path / "serving"
+    first = publish(months, [FACT], serving, grace_s=0, partition_by={FACT: "month_start"})
+    assert (first.files_written, first.files_linked) == (3, 0)
+    assert sorted(_files(serving, first.version)) == [
+        "part-2023-04-01.parquet", "part-2023-05-01.parquet", "part-2023-06-01.parquet",
+    ]
+    before = _files(serving, first.version)
+
+    months.execute("insert into marts.fct_visits select date '2023-07-01', 'R' || o, 300 + o from range(4) as orgs(o)")
+    second = publish(months, [FACT], serving, grace_s=3600, partition_by={FACT: "month_start"})
+    assert (second.files_written, second.files_linked) == (1, 3)
+    after = _files(serving, second.version)
+    # The three months already published are the same files (one inode, two names); July is new.
+    assert {name: after[name] for name in before} == before
+    assert after["part-2023-07-01.parquet"] not in before.values()
+    assert _visits(serving) == [("2023-04-01", 6, 4), ("2023-05-01", 406, 4), ("2023-06-01", 806, 4), ("2023-07-01", 1206, 4)]
+    assert second.tables == {"fct_visits": 16}
+
+
+def test_a_revised_month_is_written_again_and_a_new_column_rewrites_every_month(months, tmp_path):
+    serving = tmp_path / "serving"
+    first = publish(months, [FACT], serving, grace_s=3600, partition_by={FACT: "month_start"})
+    before = _files(serving, first.version)
+
+    # One organisation's May changes (a revision): May's file is written again, with the new value.
+    months.execute("update marts.fct_visits set visits = visits + 1 where org_code = 'R2' and month_start = date '2023-05-01'")
+    second = publish(months, [FACT], serving, grace_s=3600, partition_by={FACT: "month_start"})
+    assert (second.files_written, second.files_linked) == (1, 2)
+    after = _files(serving, second.version)
+    assert after["part-2023-05-01.parquet"] != before["part-2023-05-01.parquet"]
+    assert after["part-2023-04-01.parquet"] == before["part-2023-04-01.parquet"]
+    assert _visits(serving)[1] == ("2023-05-01", 407, 4)
+
+    # A new column: no file of the old shape can be reused, and the view has the column.
+    months.execute("alter table marts.fct_visits add column beds integer default 7")
+    third = publish(months, [FACT], serving, grace_s=3600, partition_by={FACT: "month_start"})
+    assert (third.files_written, third.files_linked) == (3, 0)
+    con = duckdb.connect(str(serving / CURRENT_FILE), read_only=True)
+    try:
+        assert con.execute("select count(*), min(beds), max(beds) from fct_visits").fetchone() == (12, 7, 7)
+    finally:
+        con.close()
+
+
+def test_a_mart_unchanged_since_the_last_publication_is_linked_not_written(warehouse, tmp_path):
+    serving = tmp_path / "serving"
+    first = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=3600)
+    second = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=3600)
+    assert (first.files_written, second.files_written, second.files_linked) == (1, 0, 1)
+    old, new = (serving / VERSIONS_DIR / v / "mart_numbers.parquet" for v in (first.version, second.version))
+    assert old.stat().st_ino == new.stat().st_ino
+    _add_rows(warehouse, 1)
+    third = publish(warehouse, ["marts.mart_numbers"], serving, grace_s=3600)
+    assert (third.files_written, third.files_linked) == (1, 0)
+
+
+def test_an_empty_partitioned_mart_publishes_its_columns(tmp_path):
+    con = duckdb.connect(str(tmp_path / "empty.duckdb"))
+    try:
+        con.execute("create schema marts; create table marts.fct_visits (month_start date, org_code varchar, visits integer)")
+        result = publish(con, [FACT], tmp_path / "serving", grace_s=0, partition_by={FACT: "month_start"})
+    finally:
+        con.close()
+    assert result.tables == {"fct_visits": 0}
+    reader = duckdb.connect(str(tmp_path / "serving" / CURRENT_FILE), read_only=True)
+    try:
+        assert [r[0] for r in reader.execute("describe fct_visits").fetchall()] == ["month_start", "org_code", "visits"]
+        assert reader.execute("select count(*) from fct_visits").fetchone() == (0,)
+    finally:
+        reader.close()

@@ -1,6 +1,11 @@
 -- Every organisation the warehouse has seen, conformed to one row: its latest name, and its ICB and
 -- NHS England region from the 2025-26 System Mapping, falling back to the region the publisher
 -- last reported it under (organisations that merged or closed are absent from the mapping).
+--
+-- A table, not a view like the other intermediate models: it aggregates the whole A&E history, and
+-- as a view dim_organisation and each of its tests aggregated it again (four times a build).
+{{ config(materialized='table') }}
+
 with ae_orgs as (
     select
         org_code,

@@ -2,67 +2,42 @@
 --
 -- Incremental by month on DuckDB: a build replaces only the months loaded (or revised) since this
 -- model last built (macros/changed_since.sql), so adding a month costs the same however long the
--- history is. Every month is rebuilt when the reference data now gives a month already built another
--- region or ICB than its rows say, and on `dbt build --full-refresh`. Adapters without a
--- delete+insert strategy (dbt-spark) build it as a table.
+-- history is. Every month is rebuilt when the reference data (the regions' spellings and the
+-- organisations' ICBs, macros/geography.sql) differs from what the last build used, and on
+-- `dbt build --full-refresh`. Adapters without a delete+insert strategy (dbt-spark) build it as a
+-- table.
 {{ config(
     materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='delete+insert',
     unique_key='month_start',
     on_schema_change='sync_all_columns',
+    post_hook="{{ remember_reference_as_built(ae_reference_now()) }}",
 ) }}
 
 {#- A table built before the model was incremental has no loaded_at: rebuild every month once. -#}
 {%- set incremental = is_incremental() and 'loaded_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) %}
+{#- The reference data as the last build used it and as it is now: any difference (a renamed region,
+    an organisation moved to another ICB, a reference row duplicated, or no record of the last
+    build's) rebuilds every month. Two lists of a few hundred rows, not the rows built so far. -#}
+{%- set rebuild_all = incremental and reference_moved(ae_reference_now()) %}
 
 with
 regions as (
     select * from {{ ref('stg_reference__nhse_regions') }}
 ),
 
+-- An organisation's ICB is the System Mapping's (int_organisations__conformed takes the same one);
+-- read from the seed, not the conformed model, which aggregates the whole A&E history.
 orgs as (
-    select org_code, icb_code from {{ ref('int_organisations__conformed') }}
+    select org_code, icb_code from {{ ref('stg_reference__system_mapping') }}
 ),
-{%- if incremental %}
-
--- Months with rows loaded since this model last built (a new month, or a new vintage of one).
-changed_months as (
-    select distinct month_start from {{ ref('stg_uec__ae_monthly') }}
-    where loaded_at >= {{ changed_since() }}
-),
-
--- The other months: the region and ICB of each organisation-month as built, and as the current
--- reference data gives them. Any difference (a renamed region, an organisation moved to another
--- ICB, a reference row duplicated) rebuilds every month.
-kept_months as (
-    select month_start, org_code, parent_org_name from {{ ref('stg_uec__ae_monthly') }}
-    where month_start not in (select month_start from changed_months)
-),
-
-reference_now as (
-    select kept_months.month_start, kept_months.org_code, regions.region_code, regions.region_name, orgs.icb_code
-    from kept_months
-    left join regions on regions.publisher_name = kept_months.parent_org_name
-    left join orgs on orgs.org_code = kept_months.org_code
-),
-
-as_built as (
-    select month_start, org_code, region_code, region_name, icb_code
-    from {{ this }}
-    where month_start in (select month_start from kept_months)
-),
-
-reference_moved as (
-    select
-        exists (select * from as_built except all select * from reference_now)
-        or exists (select * from reference_now except all select * from as_built) as rebuild_all
-),
-{%- endif %}
 
 ae as (
     select * from {{ ref('stg_uec__ae_monthly') }}
-    {%- if incremental %}
-    where month_start in (select month_start from changed_months) or (select rebuild_all from reference_moved)
+    {%- if incremental and not rebuild_all %}
+    -- The months loaded since this model last built (a new month, or a new vintage of one: a
+    -- partition is replaced whole, every row with the new loaded_at).
+    where loaded_at >= {{ changed_since() }}
     {%- endif %}
 ),
 
