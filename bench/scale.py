@@ -228,6 +228,35 @@ def history_sweep(work: Path, points=(12, 24, 48, 76), repeats: int = 3, width: 
     return results
 
 
+def monthly_builds(work: Path, width: int = 10) -> dict:
+    """Every month of the A&E history built on its own, in order, into one home: what a warehouse in
+    operation does, where the Dagster instance, validation results and load log grow with each build
+    as well as the rows. Reports each build and the least-squares slope of build time on the number
+    of months already loaded (about 50 minutes at 10x: `--monthly`, not part of `make bench`)."""
+    months = sorted((f for f in extracts(work, width, only="uec") if f.parent.name == "uec"), key=_month_of)
+    home = work / f"home-monthly-x{width}"
+    shutil.rmtree(home, ignore_errors=True)
+    log = work / f"monthly-x{width}.log"
+    log.unlink(missing_ok=True)
+    seconds = []
+    for n, month in enumerate(months):
+        seconds.append(ingest_and_build(home, [month], log).seconds)
+        print(f"monthly x{width}: month {n + 1} of {len(months)} in {seconds[-1]:.1f} s", flush=True)
+    shutil.rmtree(home, ignore_errors=True)
+    count = len(seconds)
+    mean_n, mean_s = (count - 1) / 2, sum(seconds) / count
+    slope = sum((n - mean_n) * (s - mean_s) for n, s in enumerate(seconds)) / sum((n - mean_n) ** 2 for n in range(count))
+    first, last = sorted(seconds[:12]), sorted(seconds[-12:])
+    return {
+        "width": width,
+        "builds": count,
+        "seconds": [round(s, 2) for s in seconds],
+        "slope_s_per_month": round(slope, 4),
+        "median_first_12_s": round(first[len(first) // 2], 1),
+        "median_last_12_s": round(last[len(last) // 2], 1),
+    }
+
+
 def _dbt_node_seconds(home: Path) -> dict[str, float]:
     """dbt's own time in the home's newest build: elapsed, the sum over nodes, and the slowest nodes."""
     newest = max((home / "dbt" / "runs").iterdir(), key=lambda p: p.name)
@@ -276,6 +305,10 @@ def report(results: dict) -> str:
                 f"| {s['width']}x | {s['history_months']} months, {s['history_rows']:,} rows | "
                 f"{s['median_s']:,.1f} s ({s['min_s']:,.1f}-{s['max_s']:,.1f}) | {dbt['nodes']:.1f} s ({dbt['elapsed']:.1f} s) | {peak:,.0f} MB |"
             )
+    if results.get("monthly"):
+        m = results["monthly"]
+        lines += ["", f"{m['builds']} monthly builds at {m['width']}x: median {m['median_first_12_s']} s over the first 12, "
+                  f"{m['median_last_12_s']} s over the last 12; slope {m['slope_s_per_month']:+.4f} s per month of history"]
     return "\n".join(lines)
 
 
@@ -289,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--last", type=int, help="only the last N months of each source's history")
     parser.add_argument("--sweep-widths", default="10,100", help="A&E widths of the history sweep (10x: 1,372 providers a month)")
     parser.add_argument("--repeats", type=int, default=3, help="one-more-month builds at each sweep point (the median is reported)")
+    parser.add_argument("--monthly", action="store_true", help="also build every A&E month on its own into one home (10x, ~50 min)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "scales": [], "sweep": []}
@@ -300,8 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_sweep:
         for width in [int(w) for w in args.sweep_widths.split(",") if w]:
             results["sweep"] += history_sweep(args.work, repeats=args.repeats, width=width)
+    if args.monthly:
+        results["monthly"] = monthly_builds(args.work)
     (ROOT / "results").mkdir(exist_ok=True)
-    label = "-".join(["scale", args.scales.replace(",", "-") or "sweep"] + ([args.only] if args.only else []) + ([f"last{args.last}"] if args.last else []))
+    label = "-".join(["scale", args.scales.replace(",", "-") or "sweep"] + ([args.only] if args.only else [])
+                     + ([f"last{args.last}"] if args.last else []) + (["monthly"] if args.monthly else []))
     (ROOT / "results" / f"{label}.json").write_text(json.dumps(results, indent=2))
     print(report(results))
     return 0

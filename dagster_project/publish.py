@@ -2,7 +2,7 @@
 
 DuckDB locks a file against every other process while one writes, so BI tools never open the
 warehouse file. Each publish makes a new version folder of Parquet (one file per mart, or per month
-for the fact tables that grow by month; a file whose rows the current version already holds is
+for the fact tables that grow by month; a file whose rows the previous version already holds is
 hard-linked from it, so a new month costs one month's file, not the history's), builds
 `serving/marts.duckdb` (views over that version) under a temporary name, and renames it into place,
 so a reader sees the old state or the new one, never a mix, and never a lock. A reader that opened
@@ -78,8 +78,8 @@ def publish(
 
     A mart named in `partition_by` (qualified name -> column) is published as a folder of one Parquet
     file per value of that column (`<mart>/part-<value>.parquet`), any other as `<mart>.parquet`.
-    A file whose rows are what the current publication already holds (same schema, row count and
-    sum of row hashes) is hard-linked from it rather than written again, so adding a month to a
+    A file whose rows are what the previous version already holds (same schema, row count and sum
+    of row hashes) is hard-linked from it rather than written again, so adding a month to a
     fact table writes that month's file, not the whole history.
     """
     serving_dir = Path(serving_dir)
@@ -87,7 +87,7 @@ def publish(
     version = _new_version()
     version_dir = serving_dir / VERSIONS_DIR / version
     version_dir.mkdir(parents=True, exist_ok=False)
-    previous = _current_manifest(serving_dir)
+    previous = _previous_manifest(serving_dir, version)
     tables: dict[str, int] = {}
     schemas: dict[str, list[list[str]]] = {}
     files: dict[str, str] = {}  # file relative to the version folder -> fingerprint
@@ -171,17 +171,21 @@ SAFE_PART = re.compile(r"[0-9][0-9A-Za-z._-]*")
 SAFE_CHARS = re.compile(r"[^0-9A-Za-z._-]")
 
 
-def _current_manifest(serving_dir: Path) -> dict | None:
-    """The published version's manifest, with its folder, when it records its files' fingerprints."""
-    version = current_version(serving_dir)
-    if version is None:
-        return None
-    folder = Path(serving_dir) / VERSIONS_DIR / version
-    try:
-        manifest = json.loads((folder / "_manifest.json").read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    return manifest | {"dir": folder} if "files" in manifest and "schemas" in manifest else None
+def _previous_manifest(serving_dir: Path, version: str) -> dict | None:
+    """The newest earlier version's manifest, with its folder, when it records its files' fingerprints.
+
+    Found on disk, not by opening the serving DB (this process may hold it open with another
+    configuration, and closing a probe would drop this process's locks on it). Any version with a
+    manifest will do, published or not: the manifest is written after every file is whole, and a
+    file's name and fingerprint say what it holds."""
+    root = Path(serving_dir) / VERSIONS_DIR
+    for folder in sorted((p for p in root.iterdir() if p.is_dir() and p.name < version), reverse=True):
+        try:
+            manifest = json.loads((folder / "_manifest.json").read_text())
+        except (FileNotFoundError, ValueError):
+            continue  # a publish that stopped before its manifest
+        return manifest | {"dir": folder} if "files" in manifest and "schemas" in manifest else None
+    return None
 
 
 def _link(src: Path, dest: Path) -> bool:
