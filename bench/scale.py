@@ -258,8 +258,12 @@ def monthly_builds(work: Path, width: int = 10) -> dict:
 
 
 def _dbt_node_seconds(home: Path) -> dict[str, float]:
-    """dbt's own time in the home's newest build: elapsed, the sum over nodes, and the slowest nodes."""
-    newest = max((home / "dbt" / "runs").iterdir(), key=lambda p: p.name)
+    """dbt's own time in the home's newest build: elapsed, the sum over nodes, and the slowest nodes
+    (nothing before the project kept dbt's target folders under the home)."""
+    runs = home / "dbt" / "runs"
+    if not runs.is_dir():
+        return {}
+    newest = max(runs.iterdir(), key=lambda p: p.name)
     results = json.loads((newest / "run_results.json").read_text())
     nodes = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
     slowest = sorted(nodes.items(), key=lambda item: -item[1])[:5]
@@ -299,11 +303,12 @@ def report(results: dict) -> str:
         lines += ["", "| width | A&E history (months, rows) | one more month: median (min-max) | dbt nodes (elapsed) | peak memory |",
                   "|---|---|---|---|---|"]
         for s in results["sweep"]:
-            dbt = sorted((r["dbt_nodes_s"] for r in s["runs"]), key=lambda d: d["nodes"])[len(s["runs"]) // 2]
+            timed = sorted((r["dbt_nodes_s"] for r in s["runs"] if r["dbt_nodes_s"]), key=lambda d: d["nodes"])
+            dbt = f"{timed[len(timed) // 2]['nodes']:.1f} s ({timed[len(timed) // 2]['elapsed']:.1f} s)" if timed else "-"
             peak = max(r["peak_mb"] for r in s["runs"])
             lines.append(
                 f"| {s['width']}x | {s['history_months']} months, {s['history_rows']:,} rows | "
-                f"{s['median_s']:,.1f} s ({s['min_s']:,.1f}-{s['max_s']:,.1f}) | {dbt['nodes']:.1f} s ({dbt['elapsed']:.1f} s) | {peak:,.0f} MB |"
+                f"{s['median_s']:,.1f} s ({s['min_s']:,.1f}-{s['max_s']:,.1f}) | {dbt} | {peak:,.0f} MB |"
             )
     if results.get("monthly"):
         m = results["monthly"]
