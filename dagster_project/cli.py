@@ -485,7 +485,8 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     server = docs_server(site.root, args.host, args.port)
     # Stop on SIGTERM even when started by a process that ignores it: an ignored signal stays
-    # ignored across exec (a test suite's earlier in-process Dagster runs left it so for pytest).
+    # ignored across exec (Dagster's in-process runs leave SIGTERM ignored where SIGINT is, unless
+    # run through runner.sigterm_kept).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     host, port = server.server_address[:2]
     console.print(f"Serving the docs on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")

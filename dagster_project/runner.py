@@ -7,6 +7,9 @@ run per source, then one run of dbt and publish. Runs go to the same Dagster ins
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,9 +148,31 @@ def run_job(settings: Settings, job_name: str, tags: dict[str, str] | None = Non
         defs = build_definitions(settings)
         job = defs.resolve_job_def(job_name)
     instance = get_instance(settings)
-    result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    with sigterm_kept():
+        result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET)
     alert_on_run(settings, instance, result.run_id)
     return _summarise(job_name, result)
+
+
+@contextlib.contextmanager
+def sigterm_kept():
+    """Keep this process's SIGTERM handler through an in-process Dagster run.
+
+    Dagster's `capture_interrupts` points SIGTERM at SIGINT's handler for the run and, leaving,
+    points it at SIGINT's *original* handler rather than SIGTERM's (dagster/_utils/interrupts.py,
+    1.13.27). In a process started in the background, where SIGINT is ignored, SIGTERM stayed
+    ignored after the run, and so in every process it started later: a server the test suite
+    started after a build could not be stopped with SIGTERM. tests/unit/test_sigterm_kept.py
+    fails when Dagster changes this, and then this can go.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, handler)
 
 
 def alert_on_run(settings: Settings, instance, run_id: str) -> None:
