@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -188,7 +189,7 @@ def history_sweep(work: Path, points=(12, 24, 48, 76), repeats: int = 3, width: 
     path, since the serving DB's views name their Parquet files by absolute path), so every repeat
     measures the same step and the median stands up to a noisy neighbour on the machine.
     """
-    months = sorted((f for f in extracts(work, width, only="uec") if f.parent.name == "uec"), key=_month_of)
+    months = _ae_months(work, width)
     home, base = work / f"home-sweep-x{width}", work / f"home-sweep-x{width}.base"
     for folder in (home, base):
         shutil.rmtree(folder, ignore_errors=True)
@@ -213,14 +214,14 @@ def history_sweep(work: Path, points=(12, 24, 48, 76), repeats: int = 3, width: 
             restore()
             run = ingest_and_build(home, [months[history]], log)
             runs.append(asdict(run) | {"dbt_nodes_s": _dbt_node_seconds(home)})
-        seconds = sorted(r["seconds"] for r in runs)
+        seconds = [r["seconds"] for r in runs]
         results.append({
             "width": width,
             "history_months": history,
             "history_rows": raw_rows(base)["uec_ae_monthly"],
-            "median_s": round(seconds[len(seconds) // 2], 1),
-            "min_s": round(seconds[0], 1),
-            "max_s": round(seconds[-1], 1),
+            "median_s": round(statistics.median(seconds), 1),
+            "min_s": round(min(seconds), 1),
+            "max_s": round(max(seconds), 1),
             "runs": runs,
         })
     shutil.rmtree(home, ignore_errors=True)
@@ -233,7 +234,7 @@ def monthly_builds(work: Path, width: int = 10) -> dict:
     operation does, where the Dagster instance, validation results and load log grow with each build
     as well as the rows. Reports each build and the least-squares slope of build time on the number
     of months already loaded (about 50 minutes at 10x: `--monthly`, not part of `make bench`)."""
-    months = sorted((f for f in extracts(work, width, only="uec") if f.parent.name == "uec"), key=_month_of)
+    months = _ae_months(work, width)
     home = work / f"home-monthly-x{width}"
     shutil.rmtree(home, ignore_errors=True)
     log = work / f"monthly-x{width}.log"
@@ -243,18 +244,20 @@ def monthly_builds(work: Path, width: int = 10) -> dict:
         seconds.append(ingest_and_build(home, [month], log).seconds)
         print(f"monthly x{width}: month {n + 1} of {len(months)} in {seconds[-1]:.1f} s", flush=True)
     shutil.rmtree(home, ignore_errors=True)
-    count = len(seconds)
-    mean_n, mean_s = (count - 1) / 2, sum(seconds) / count
-    slope = sum((n - mean_n) * (s - mean_s) for n, s in enumerate(seconds)) / sum((n - mean_n) ** 2 for n in range(count))
-    first, last = sorted(seconds[:12]), sorted(seconds[-12:])
+    slope = statistics.linear_regression(range(len(seconds)), seconds).slope
     return {
         "width": width,
-        "builds": count,
+        "builds": len(seconds),
         "seconds": [round(s, 2) for s in seconds],
         "slope_s_per_month": round(slope, 4),
-        "median_first_12_s": round(first[len(first) // 2], 1),
-        "median_last_12_s": round(last[len(last) // 2], 1),
+        "median_first_12_s": round(statistics.median(seconds[:12]), 1),
+        "median_last_12_s": round(statistics.median(seconds[-12:]), 1),
     }
+
+
+def _ae_months(work: Path, width: int) -> list[Path]:
+    """The generated A&E months at `width`, oldest first."""
+    return sorted(extracts(work, width, only="uec"), key=_month_of)
 
 
 def _dbt_node_seconds(home: Path) -> dict[str, float]:

@@ -189,7 +189,7 @@ def _previous_manifest(serving_dir: Path, version: str) -> dict | None:
 
 
 def _link(src: Path, dest: Path) -> bool:
-    """Give the new version its own name for a file the current one holds (never rewritten, so
+    """Give the new version its own name for a file the previous one holds (never rewritten, so
     sharing its inode is safe); False when the file is gone or links are unsupported (then written)."""
     try:
         os.link(src, dest)

@@ -17,7 +17,7 @@
     a subquery in its place made every filtered model and test scan the whole history. -#}
 {% macro duckdb__changed_since() -%}
     {%- set since = none -%}
-    {%- if execute and adapter.get_relation(database=target.database, schema='meta', identifier='dbt_node_builds') is not none -%}
+    {%- if execute and meta_table_exists('dbt_node_builds') -%}
         {%- set since = run_query("select max(started_at) from meta.dbt_node_builds where unique_id = '" ~ model.unique_id ~ "'").columns[0].values()[0] -%}
     {%- endif -%}
     cast('{{ since or "1900-01-01 00:00:00" }}' as timestamp)
@@ -34,10 +34,7 @@ cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 
 {#- The table of nodes' last passing builds (on-run-start); nothing to create on other adapters. -#}
 {% macro create_dbt_node_builds_table() -%}
-    {%- if execute and target.type == 'duckdb' -%}
-        {%- do run_query("create schema if not exists meta") -%}
-        {%- do run_query("create table if not exists meta.dbt_node_builds (unique_id varchar primary key, started_at timestamp not null, finished_at timestamp not null)") -%}
-    {%- endif -%}
+    {%- do create_meta_table('dbt_node_builds', 'unique_id varchar primary key, started_at timestamp not null, finished_at timestamp not null') -%}
 {%- endmacro %}
 
 {#- A test's `where` config may name two placeholders (YAML configs cannot call macros):
@@ -56,4 +53,18 @@ cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
     {%- else -%}
         {%- do return(relation) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Create the bookkeeping table meta.<identifier> when missing (on-run-start), on DuckDB only. -#}
+{% macro create_meta_table(identifier, columns) -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        {%- do run_query("create schema if not exists meta") -%}
+        {%- do run_query("create table if not exists meta." ~ identifier ~ " (" ~ columns ~ ")") -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the warehouse has the bookkeeping table meta.<identifier> (created on-run-start; a
+    compile outside a build, e.g. `dbt docs generate` on an older warehouse, may find none). -#}
+{% macro meta_table_exists(identifier) -%}
+    {{ return(adapter.get_relation(database=target.database, schema='meta', identifier=identifier) is not none) }}
 {%- endmacro %}

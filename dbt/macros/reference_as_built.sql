@@ -13,7 +13,7 @@
     model's last build recorded, or nothing is recorded: read when the model is compiled, so its SQL
     can say plainly whether it rebuilds every row. Either list may be a few hundred rows. -#}
 {% macro reference_moved(reference_sql) -%}
-    {%- if not execute or adapter.get_relation(database=target.database, schema='meta', identifier='reference_as_built') is none -%}
+    {%- if not execute or not meta_table_exists('reference_as_built') -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set query -%}
@@ -46,8 +46,5 @@ select '{{ model.unique_id }}', kind, key, value from ({{ reference_sql }}) as r
 
 {#- The table itself (on-run-start, with meta.dbt_node_builds). -#}
 {% macro create_reference_as_built_table() -%}
-    {%- if execute and target.type == 'duckdb' -%}
-        {%- do run_query("create schema if not exists meta") -%}
-        {%- do run_query("create table if not exists meta.reference_as_built (model_id varchar not null, kind varchar not null, key varchar, value varchar)") -%}
-    {%- endif -%}
+    {%- do create_meta_table('reference_as_built', 'model_id varchar not null, kind varchar not null, key varchar, value varchar') -%}
 {%- endmacro %}
