@@ -20,7 +20,15 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --quiet
 	touch $@
 
-install: $(VENV)/.synced
+# The dbt manifest the Dagster definitions are built from, prepared by dagster-dbt whenever a dbt
+# file changed (never at import: dagster_project/assets/dbt_project.py).
+DBT_MANIFEST := dbt/target/manifest.json
+DBT_FILES := dbt/dbt_project.yml dbt/profiles.yml $(shell find dbt/models dbt/macros dbt/seeds dbt/tests dbt/snapshots -type f 2>/dev/null)
+$(DBT_MANIFEST): $(VENV)/.synced $(DBT_FILES)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/dagster-dbt project prepare-and-package --file dagster_project/assets/dbt_project.py >/dev/null
+	touch $@
+
+install: $(VENV)/.synced $(DBT_MANIFEST)
 
 # Spark (pyspark, dbt-spark: ~450 MB) is an optional dependency group, installed into a venv of its
 # own so `make run` and `make test` stay lean and never see pyspark (GX changes its imports when it is present).

@@ -49,6 +49,15 @@ def captured_output(log_path: Path):
         yield log
 
 
+def _prepare_dbt() -> None:
+    """Parse the dbt project first if a model, macro or seed changed since it was last prepared."""
+    from dagster_project.assets.dbt_project import prepare_dbt_project
+
+    with console.status("Preparing the dbt project (dbt parse)…"):
+        if prepare_dbt_project():
+            console.print("[green]✓[/] dbt project changed since it was prepared: parsed it again")
+
+
 def _tail(path: Path, lines: int = 25) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -74,8 +83,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     log_path = settings.home / "logs" / f"build-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
     started = time.perf_counter()
     failures: list[str] = []
-    loaded_any = False
 
+    _prepare_dbt()
     if not args.no_samples:
         with console.status("Landing the bundled sample extracts…"):
             results = runner.land_samples(settings)
@@ -86,49 +95,38 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f"[red]✗[/] {r.message}")
             failures.append(f"sample rejected: {r.message}")
 
-    pending = runner.pending_partitions(settings)
+    state = runner.load_state(settings)
+    pending = runner.pending_partitions(settings, state)
     if not pending:
         console.print("[green]✓[/] no pending partitions: every landed file's vintage is loaded")
-    for source, periods in pending.items():
-        step = time.perf_counter()
-        with console.status(f"Loading {source}: {len(periods)} partitions ({_period_label(periods)}) through the gate…"):
-            with captured_output(log_path):
-                summary = runner.run_raw_load(settings, source, periods)
-        meta = summary.metadata.get(f"raw/{source}", {})
-        loaded_any |= bool(meta.get("partitions_loaded"))
-        mark = "[green]✓[/]" if summary.success and not summary.failed_checks else "[red]✗[/]"
-        console.print(
-            f"{mark} raw/{source}: {meta.get('partitions_loaded', 0)} partitions loaded "
-            f"({meta.get('rows_loaded', 0):,} rows), {meta.get('partitions_unchanged', 0)} unchanged, "
-            f"{meta.get('partitions_quarantined', 0)} quarantined  [dim]{time.perf_counter() - step:.0f} s[/]"
-        )
-        if not summary.success:
-            failures.append(f"run {summary.job} failed: {summary.error or 'see ' + str(log_path)}")
-        for check in summary.failed_checks:
-            failures.append(f"check failed: {check}")
-            for failure in summary.check_metadata.get(check, {}).get("failures") or []:
-                console.print(f"  [red]quarantined[/] {failure['file']} ({failure['partition']}): {failure['message']}")
-
-    serving_missing = not settings.serving_db.exists()
-    if loaded_any or serving_missing or args.force:
-        step = time.perf_counter()
-        with console.status("Building marts (dbt build: staging, marts, tests) and publishing the serving DB…"):
-            with captured_output(log_path):
-                summary = runner.run_marts(settings)
-        passed = sum(summary.check_results.values())
-        mark = "[green]✓[/]" if summary.success and not summary.failed_checks else "[red]✗[/]"
-        console.print(
-            f"{mark} dbt build: {len([m for m in summary.materialized if not m.startswith('serving/')])} models and seeds, "
-            f"{passed}/{len(summary.check_results)} checks passed  [dim]{time.perf_counter() - step:.0f} s[/]"
-        )
-        if "serving/marts" in summary.materialized:
-            console.print(f"[green]✓[/] published {summary.metadata['serving/marts'].get('version')}")
-        for check in summary.failed_checks:
-            failures.append(f"check failed: {check}")
-        if not summary.success:
-            failures.append(f"run {summary.job} failed: {summary.error or 'see ' + str(log_path)}")
+    if len(pending) == 1 and not args.force:
+        # One source waiting (a new month): one run loads, gates, rebuilds what is downstream, publishes.
+        [(source, periods)] = pending.items()
+        with console.status(
+            f"Loading {source}: {len(periods)} partitions ({_period_label(periods)}) through the gate, "
+            "then the dbt models downstream and publish…"
+        ), captured_output(log_path):
+            step = time.perf_counter()
+            summary = runner.run_load(settings, source, periods, state=state)
+        failures += _report_run(summary, time.perf_counter() - step, log_path)
     else:
-        console.print("[green]✓[/] marts are up to date with raw; nothing to rebuild (use --force to rebuild)")
+        loaded: set[str] = set()
+        for source, periods in pending.items():
+            step = time.perf_counter()
+            with console.status(f"Loading {source}: {len(periods)} partitions ({_period_label(periods)}) through the gate…"):
+                with captured_output(log_path):
+                    summary = runner.run_load(settings, source, periods, transform=False)
+            if summary.metadata.get(f"raw/{source}", {}).get("partitions_loaded"):
+                loaded.add(source)
+            failures += _report_run(summary, time.perf_counter() - step, log_path)
+        if loaded or args.force or not settings.serving_db.exists():
+            step = time.perf_counter()
+            with console.status("Building marts (dbt build: models and tests) and publishing the serving DB…"):
+                with captured_output(log_path):
+                    summary = runner.run_marts(settings, None if args.force or not loaded else loaded)
+            failures += _report_run(summary, time.perf_counter() - step, log_path)
+        else:
+            console.print("[green]✓[/] marts are up to date with raw; nothing to rebuild (use --force to rebuild)")
 
     _print_build_summary(settings, time.perf_counter() - started)
     if failures:
@@ -140,6 +138,38 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             err_console.print(_tail(log_path))
         return 1
     return 0
+
+
+def _report_run(summary, seconds: float, log_path: Path) -> list[str]:
+    """Print what one run did (its loads, dbt, publish) and return its failures, one line each."""
+    failures: list[str] = []
+    took = f"  [dim]{seconds:.0f} s[/]"
+    for key in dict.fromkeys(k for k in summary.materialized if k.startswith("raw/")):
+        meta = summary.metadata.get(key, {})
+        ok = not any(c.startswith(f"{key}:") for c in summary.failed_checks)
+        console.print(
+            f"{'[green]✓[/]' if ok else '[red]✗[/]'} {key}: {meta.get('partitions_loaded', 0)} partitions loaded "
+            f"({meta.get('rows_loaded', 0):,} rows), {meta.get('partitions_unchanged', 0)} unchanged, "
+            f"{meta.get('partitions_quarantined', 0)} quarantined{took}"
+        )
+        took = ""
+    dbt_checks = {name: passed for name, passed in summary.check_results.items() if not name.startswith("raw/")}
+    models = [m for m in summary.materialized if not m.startswith(("raw/", "serving/"))]
+    if models or dbt_checks:
+        ok = not any(not c.startswith("raw/") for c in summary.failed_checks)
+        console.print(
+            f"{'[green]✓[/]' if ok else '[red]✗[/]'} dbt build: {len(models)} models and seeds, "
+            f"{sum(dbt_checks.values())}/{len(dbt_checks)} checks passed{took}"
+        )
+    if "serving/marts" in summary.materialized:
+        console.print(f"[green]✓[/] published {summary.metadata['serving/marts'].get('version')}")
+    for check in summary.failed_checks:
+        failures.append(f"check failed: {check}")
+        for failure in summary.check_metadata.get(check, {}).get("failures") or []:
+            console.print(f"  [red]quarantined[/] {failure['file']} ({failure['partition']}): {failure['message']}")
+    if not summary.success:
+        failures.append(f"run {summary.job} failed: {summary.error or 'see ' + str(log_path)}")
+    return failures
 
 
 def cmd_build_spark(args: argparse.Namespace, settings: Settings) -> int:
@@ -388,6 +418,7 @@ def _print_recent_alerts(settings: Settings) -> None:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    _prepare_dbt()
     from dagster_project.assets.dbt import published_models, published_partitions
     from dagster_project.publish import publish
     from dagster_project.warehouse import open_warehouse
@@ -439,6 +470,7 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.settings import PROJECT_ROOT
 
     settings.ensure_dirs()
+    _prepare_dbt()
     env = dagster_env(settings)
     dagster = Path(sys.executable).parent / "dagster"
     command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
@@ -453,6 +485,7 @@ def cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.settings import PROJECT_ROOT
 
     settings.ensure_dirs()
+    _prepare_dbt()
     env = dagster_env(settings)
     daemon = Path(sys.executable).parent / "dagster-daemon"
     command = [str(daemon), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")]

@@ -2,57 +2,29 @@
 
 from __future__ import annotations
 
-from dagster import (
-    AssetSelection,
-    AutomationConditionSensorDefinition,
-    DefaultSensorStatus,
-    Definitions,
-    define_asset_job,
-)
+from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import dbt_executable, dbt_project, warehouse_dbt_assets
-from dagster_project.assets.raw import build_raw_asset, raw_asset_key
-from dagster_project.assets.serving import serving_marts
+from dagster_project.assets.catalog import ALL_ASSETS, LOAD_JOBS, MARTS_JOB, WRITER_TAGS
+from dagster_project.assets.dbt_project import dbt_executable, dbt_project
+from dagster_project.automation.freshness import build_freshness_schedule
+from dagster_project.automation.landing import build_landing_sensor
+from dagster_project.automation.publications import build_publication_sensor
+from dagster_project.automation.run_alerts import build_run_alert_sensor
 from dagster_project.executors import executor_for
 from dagster_project.resources import WarehouseResource, duckdb_resource
 from dagster_project.settings import Settings, load_settings
 from dagster_project.sources import SOURCES
 
-RAW_ASSETS = {key: build_raw_asset(spec) for key, spec in SOURCES.items()}
-
-# Runs that write the warehouse carry this tag; the instance limits them to one at a time.
-WRITER_TAGS = {"nhs_warehouse/writer": "duckdb"}
-
-
-def raw_job_name(source_key: str) -> str:
-    return f"load_{source_key}"
-
-
-RAW_JOBS = [
-    define_asset_job(raw_job_name(key), selection=AssetSelection.assets(raw_asset_key(spec)), tags=WRITER_TAGS)
-    for key, spec in SOURCES.items()
-]
-MARTS_JOB = define_asset_job(
-    "build_marts",
-    selection=AssetSelection.assets(warehouse_dbt_assets, serving_marts),
-    tags=WRITER_TAGS,
-    description="dbt build (staging, marts, tests) then publish the serving snapshot.",
-)
-
 
 def build_sensors(settings: Settings) -> list:
-    from dagster_project.automation.landing import build_landing_sensor
-    from dagster_project.automation.publications import build_publication_sensor
-    from dagster_project.automation.run_alerts import build_run_alert_sensor
-
-    jobs = {job.name: job for job in RAW_JOBS}
-    publications = [build_publication_sensor(spec, settings, jobs[raw_job_name(key)]) for key, spec in SOURCES.items()]
+    publications = [build_publication_sensor(spec, settings) for spec in SOURCES.values()]
     return [
-        build_landing_sensor(settings, list(jobs.values())),
+        build_landing_sensor(settings),
         *[s for s in publications if s is not None],
         build_run_alert_sensor(settings),
-        # dbt models and the serving snapshot follow raw loads by their automation conditions.
+        # dbt models and the serving snapshot follow raw loads by their automation conditions when
+        # something other than a load run changed them (a load run rebuilds its downstream itself).
         AutomationConditionSensorDefinition(
             "marts_follow_raw",
             target=AssetSelection.all(),
@@ -63,20 +35,13 @@ def build_sensors(settings: Settings) -> list:
     ]
 
 
-def build_schedules(settings: Settings) -> list:
-    from dagster_project.automation.freshness import build_freshness_schedule
-
-    jobs = {job.name: job for job in RAW_JOBS}
-    return [build_freshness_schedule(spec, settings, jobs[raw_job_name(key)]) for key, spec in SOURCES.items()]
-
-
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or load_settings()
     return Definitions(
-        assets=[*RAW_ASSETS.values(), warehouse_dbt_assets, serving_marts],
-        jobs=[*RAW_JOBS, MARTS_JOB],
+        assets=ALL_ASSETS,
+        jobs=[*LOAD_JOBS, MARTS_JOB],
         sensors=build_sensors(settings),
-        schedules=build_schedules(settings),
+        schedules=[build_freshness_schedule(spec, settings) for spec in SOURCES.values()],
         # In-process by default (executors.py says why); k8s or celery for a deployment (deploy/).
         executor=executor_for(settings.executor),
         resources={

@@ -67,7 +67,7 @@ def build_docs(settings: Settings) -> DocsSite:
 
 
 def _dbt_command(target_path: Path) -> list[str]:
-    from dagster_project.assets.dbt import dbt_executable
+    from dagster_project.assets.dbt_project import dbt_executable
 
     return [
         dbt_executable(), "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR),

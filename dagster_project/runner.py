@@ -1,8 +1,12 @@
 """Run the warehouse's Dagster jobs in this process, against the persistent instance under the home.
 
-The CLI's `build` is: land the bundled samples, load every pending partition of each source in one
-run per source, then one run of dbt and publish. Runs go to the same Dagster instance the UI
-(`make dev`) reads, so their history, materialisations and check results show there.
+The CLI's `build` is: land the bundled samples, then load what is waiting. When one source has
+waiting periods (a new month), that is one run, as for an event: the load over the range of its
+periods, the gate, the dbt models downstream and publish. When several have, each source's load is
+a run of its own (their partitions differ) and one more run rebuilds what is downstream of all of
+them and publishes. Runs go to the same Dagster instance the UI (`make dev`) reads, so their
+history, materialisations and check results show there. The definitions are built once per
+process and settings, so a build pays for them once, not once per run.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from dagster import AssetCheckSeverity
 
 from dagster_project.ingest.intake import IntakeResult, intake, intake_folder
 from dagster_project.ingest.landing import LandingStore
+from dagster_project.ingest.pending import pending_files
 from dagster_project.settings import SAMPLES_DIR, Settings
 from dagster_project.sources import SOURCES
-from dagster_project.warehouse import open_warehouse
+from dagster_project.warehouse import LoadState, read_load_state
 
 INSTANCE_YAML = """\
 # Written by nhs-warehouse on first use; edit freely.
@@ -33,6 +38,9 @@ concurrency:
         limit: 1
   pools:
     default_limit: 1
+# A queued run starts within a second of its request (Dagster's default looks every 5 s).
+run_queue:
+  dequeue_interval_seconds: 1
 telemetry:
   enabled: false
 """
@@ -48,12 +56,19 @@ def ensure_instance_home(settings: Settings) -> Path:
     return home
 
 
-def get_instance(settings: Settings):
-    # Opened from the folder rather than $DAGSTER_HOME so one process can serve several homes (tests).
-    from dagster import DagsterInstance
-    from dagster._core.instance.ref import InstanceRef
+_INSTANCES: dict[Path, object] = {}
 
-    return DagsterInstance.from_ref(InstanceRef.from_dir(str(ensure_instance_home(settings))))
+
+def get_instance(settings: Settings):
+    """The Dagster instance of this home, opened once per process (opening one costs a second or two).
+
+    Opened from the folder rather than $DAGSTER_HOME so one process can serve several homes (tests)."""
+    from dagster import DagsterInstance
+
+    home = ensure_instance_home(settings)
+    if home not in _INSTANCES:
+        _INSTANCES[home] = DagsterInstance.from_config(str(home))
+    return _INSTANCES[home]
 
 
 def store_for(settings: Settings) -> LandingStore:
@@ -75,31 +90,17 @@ def land_samples(settings: Settings, samples_dir: Path = SAMPLES_DIR) -> list[In
     return results
 
 
-def pending_partitions(settings: Settings) -> dict[str, list[str]]:
+def load_state(settings: Settings) -> LoadState:
+    state = read_load_state(settings.warehouse_db, timeout_s=settings.lock_timeout_s)
+    if state is None:
+        raise TimeoutError(f"{settings.warehouse_db} stayed locked by another writer for {settings.lock_timeout_s:.0f} s")
+    return state
+
+
+def pending_partitions(settings: Settings, state: LoadState | None = None) -> dict[str, list[str]]:
     """Per source, the periods whose newest landed file is not the vintage loaded in raw."""
-    store = store_for(settings)
-    loaded: dict[tuple[str, str], str] = {}
-    if settings.warehouse_db.exists():
-        with open_warehouse(settings.warehouse_db, read_only=True, timeout_s=settings.lock_timeout_s) as con:
-            has_meta = con.execute(
-                "select count(*) from information_schema.tables where table_schema = 'meta' and table_name = 'partition_loads'"
-            ).fetchone()[0]
-            if has_meta:
-                loaded = {
-                    (s, p): sha
-                    for s, p, sha in con.execute(
-                        "select source_key, period, file_sha256 from meta.partition_loads where is_current"
-                    ).fetchall()
-                }
-    pending: dict[str, list[str]] = {}
-    for key in SOURCES:
-        # One reading of the manifests per source (a lookup per period read them all for each one).
-        periods = [
-            period for period, latest in store.latest_by_period(key).items() if loaded.get((key, period)) != latest.sha256
-        ]
-        if periods:
-            pending[key] = sorted(periods)
-    return pending
+    state = state or load_state(settings)
+    return {source: list(files) for source, files in pending_files(store_for(settings), SOURCES, state.vintages).items()}
 
 
 @dataclass
@@ -140,16 +141,33 @@ def _summarise(job_name: str, result) -> RunSummary:
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def run_job(settings: Settings, job_name: str, tags: dict[str, str] | None = None) -> RunSummary:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from dagster_project.definitions import build_definitions
+_DEFINITIONS: dict[str, object] = {}
 
-        defs = build_definitions(settings)
-        job = defs.resolve_job_def(job_name)
+
+def definitions_for(settings: Settings):
+    """The Definitions for these settings, built once per process (sensors, jobs and resources)."""
+    key = repr(settings)
+    if key not in _DEFINITIONS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from dagster_project.definitions import build_definitions
+
+            _DEFINITIONS[key] = build_definitions(settings)
+    return _DEFINITIONS[key]
+
+
+def run_job(
+    settings: Settings, job_name: str, *, asset_selection=None, partition_key: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> RunSummary:
+    job = definitions_for(settings).resolve_job_def(job_name)
     instance = get_instance(settings)
-    with sigterm_kept():
-        result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET)
+    with sigterm_kept(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = job.execute_in_process(
+            instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET,
+            asset_selection=asset_selection, partition_key=partition_key,
+        )
     alert_on_run(settings, instance, result.run_id)
     return _summarise(job_name, result)
 
@@ -188,25 +206,40 @@ def alert_on_run(settings: Settings, instance, run_id: str) -> None:
         logging.getLogger(__name__).exception("could not raise alerts for run %s", run_id)
 
 
-def run_raw_load(settings: Settings, source_key: str, periods: list[str]) -> RunSummary:
-    """One run that loads every period from the first to the last pending one (unchanged ones are skipped)."""
-    from dagster_project.definitions import raw_job_name
+def run_load(
+    settings: Settings, source_key: str, periods: list[str], *, transform: bool = True, state: LoadState | None = None
+) -> RunSummary:
+    """One run that loads the periods (a range from the first to the last; loaded vintages are
+    skipped) and, with `transform`, rebuilds the dbt models downstream of the source and publishes."""
+    # Imported here: the asset catalog reads the dbt manifest, which `status` and `ingest` never need.
+    from dagster_project.assets.catalog import load_job_name, selection_for_load
+    from dagster_project.assets.partitions import register_snapshots
+    from dagster_project.assets.raw import raw_asset_key
 
-    start, end = min(periods), max(periods)
     spec = SOURCES[source_key]
+    start, end = min(periods), max(periods)
     if spec.partitioning == "snapshot":
         # Snapshot keys are dynamic: register them, and bound the range in the instance's key order.
-        from dagster_project.assets.partitions import register_snapshots
-
         ordered = register_snapshots(get_instance(settings), spec, periods)
         positions = [ordered.index(p) for p in periods]
         start, end = ordered[min(positions)], ordered[max(positions)]
-    tags = {
-        "dagster/asset_partition_range_start": start,
-        "dagster/asset_partition_range_end": end,
-    }
-    return run_job(settings, raw_job_name(source_key), tags)
+    if transform:
+        selection = selection_for_load(source_key, (state or load_state(settings)).passed_nodes)
+    else:
+        selection = [raw_asset_key(spec)]
+    if start == end:
+        return run_job(settings, load_job_name(source_key), asset_selection=selection, partition_key=start)
+    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    return run_job(settings, load_job_name(source_key), asset_selection=selection, tags=tags)
 
 
-def run_marts(settings: Settings) -> RunSummary:
-    return run_job(settings, "build_marts")
+def run_marts(settings: Settings, sources: set[str] | None = None, state: LoadState | None = None) -> RunSummary:
+    """dbt and publish: what is downstream of `sources` (everything when None, or while the
+    warehouse has models never built)."""
+    from dagster_project.assets.catalog import MARTS_JOB_NAME, transform_keys, transform_selection
+
+    if sources is None:
+        selection = list(transform_keys())
+    else:
+        selection = list(transform_selection(set(sources), (state or load_state(settings)).passed_nodes))
+    return run_job(settings, MARTS_JOB_NAME, asset_selection=selection)

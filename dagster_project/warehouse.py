@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -108,3 +109,40 @@ def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
             [schema or "main", table],
         ).fetchone()[0]
     )
+
+
+@dataclass(frozen=True)
+class LoadState:
+    """What the warehouse holds, as its own bookkeeping says (not a Dagster instance, which may be new)."""
+
+    # (source, period) -> sha256 of the vintage loaded and current
+    vintages: dict[tuple[str, str], str] = field(default_factory=dict)
+    # dbt nodes (models, seeds, tests) that have passed at least once (meta.dbt_node_builds)
+    passed_nodes: frozenset[str] = frozenset()
+
+
+def read_load_state(path: Path, *, timeout_s: float = 120.0) -> LoadState | None:
+    """The loaded vintages and built dbt nodes; None when a writer held the file for `timeout_s`."""
+    path = Path(path)
+    if not path.exists():
+        return LoadState()
+    try:
+        con = connect(path, read_only=True, timeout_s=timeout_s)
+    except duckdb.IOException as exc:
+        if is_lock_error(exc):
+            return None
+        raise
+    try:
+        vintages, passed = {}, frozenset()
+        if table_exists(con, "meta.partition_loads"):
+            vintages = {
+                (source, period): sha
+                for source, period, sha in con.execute(
+                    "select source_key, period, file_sha256 from meta.partition_loads where is_current"
+                ).fetchall()
+            }
+        if table_exists(con, "meta.dbt_node_builds"):
+            passed = frozenset(r[0] for r in con.execute("select unique_id from meta.dbt_node_builds").fetchall())
+        return LoadState(vintages, passed)
+    finally:
+        con.close()

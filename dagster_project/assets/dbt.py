@@ -10,56 +10,20 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
-import sys
+from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
 
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project.assets.dbt_project import dbt_project, require_manifest
 from dagster_project.ingest.load import ensure_raw_tables
 from dagster_project.resources import WarehouseResource
-from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.sources import SOURCES
 from dagster_project.warehouse import open_warehouse
 
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-_SOURCE_DIRS = ("models", "macros", "seeds", "tests", "snapshots")
-
-
-def _newest_source_mtime(project_dir: Path) -> float:
-    files = [project_dir / "dbt_project.yml"]
-    for folder in _SOURCE_DIRS:
-        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
-    return max(p.stat().st_mtime for p in files)
-
-
-def dbt_executable() -> str:
-    """dbt from this environment, even when the venv is not activated (e.g. `.venv/bin/nhs-warehouse`)."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
-
-
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any project file (~10 s).
-
-    What `dagster-dbt project prepare-and-package` does at deploy time, done on demand so a fresh
-    clone, the CLI and `dagster dev` always load a manifest that matches the models.
-    """
-    manifest = project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(Path(project.project_dir)):
-        return manifest
-    result = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
-        capture_output=True, text=True, env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-    )
-    if result.returncode != 0 or not manifest.exists():
-        raise RuntimeError(f"dbt parse failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return manifest
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -69,38 +33,43 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         return fqn[2] if len(fqn) > 3 else (fqn[1] if len(fqn) > 2 else None)
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        from dagster_project.automation.conditions import model_follows_upstream, seed_when_missing
+        from dagster_project.automation.conditions import model_follows_upstream
 
+        # Seeds are reference data in the repository: a load run builds them with everything else
+        # while the warehouse has never been built (assets/catalog.py). Automating them on
+        # "missing" made a new Dagster instance over a built home rebuild every model.
         if dbt_resource_props.get("resource_type") == "seed":
-            return seed_when_missing()
+            return None
         return model_follows_upstream()
 
 
 translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-ensure_manifest()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator, pool="duckdb_writer")
+@dbt_assets(manifest=require_manifest(), project=dbt_project, dagster_dbt_translator=translator, pool="duckdb_writer")
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # dbt runs as a subprocess; the profile reads the warehouse file's path from the environment.
     os.environ["NHS_WAREHOUSE_DB"] = str(warehouse.settings.warehouse_db)
     # Sources with nothing loaded yet read as empty tables rather than failing every model after them.
     with open_warehouse(warehouse.settings.warehouse_db) as con:
         ensure_raw_tables(con, SOURCES.values())
+        passed = {row[0] for row in con.execute("select unique_id from meta.dbt_node_builds").fetchall()}
     args = ["build"]
-    if _partially_built(context):
-        # Until every model has been built once (a fresh home filled by automation, one subset at a
-        # time), dbt's default (eager) indirect selection would run tests that join a selected model
+    if unbuilt_nodes(passed):
+        # Until every model has been built once in this warehouse (a fresh home filled one subset at
+        # a time), dbt's default (eager) indirect selection would run tests that join a selected model
         # to one not built yet (relationships, singular tests) and fail on a missing table.
         # `buildable` runs only the tests whose parents are all selected or upstream of the selection.
         args += ["--indirect-selection", "buildable"]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     settings = warehouse.settings
     target_path = settings.dbt_runs_dir / f"{started:%Y%m%dT%H%M%S}-{context.run.run_id[:8]}"
+    reuse_partial_parse(settings.dbt_runs_dir, target_path)
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
     try:
         yield from invocation.stream()
     finally:
+        keep_partial_parse(target_path, settings.dbt_runs_dir)
         prune_dbt_runs(settings.dbt_runs_dir, keep=settings.dbt_runs_kept)
     # Every node that passed has built or checked the rows loaded before this build began, whether
     # the build was complete or a subset, and whether other nodes failed: its next build works only
@@ -109,6 +78,29 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
         record_passed_nodes(con, _passed_nodes(invocation), started)
     if error := invocation.get_error():
         raise error
+
+
+def reuse_partial_parse(runs_dir: Path, target_path: Path) -> None:
+    """Start a build from the parse state this home's last build left, so dbt re-parses only what changed.
+
+    dbt hashes its connection settings into the parse state, and the profile's `path` is the
+    warehouse file of this home (NHS_WAREHOUSE_DB): the state `dagster-dbt` copies from the project's
+    own target folder was written without it, so every build parsed the whole project again ("Unable
+    to do partial parsing because profile has changed": 6-8 s of each build here). Each home keeps
+    the state its own builds wrote; dbt still re-parses any file whose checksum changed.
+    """
+    kept = runs_dir / PARTIAL_PARSE
+    if kept.exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kept, target_path / PARTIAL_PARSE)
+
+
+def keep_partial_parse(target_path: Path, runs_dir: Path) -> None:
+    written = target_path / PARTIAL_PARSE
+    if written.exists():
+        temporary = runs_dir / f".{PARTIAL_PARSE}.tmp"
+        shutil.copyfile(written, temporary)
+        temporary.replace(runs_dir / PARTIAL_PARSE)  # atomic: a concurrent reader sees old or new, whole
 
 
 def prune_dbt_runs(runs_dir: Path, keep: int) -> list[Path]:
@@ -142,16 +134,26 @@ def record_passed_nodes(con, unique_ids: list[str], started: dt.datetime) -> Non
     )
 
 
-def _partially_built(context: AssetExecutionContext) -> bool:
-    keys = list(context.assets_def.keys)
-    latest = context.instance.get_latest_materialization_events(keys)
-    return any(latest.get(key) is None for key in keys)
+@cache
+def manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
+# The nodes a build materialises in the warehouse (tests only check them).
+BUILT_TYPES = ("model", "seed", "snapshot")
+
+
+def unbuilt_nodes(passed_nodes: set[str] | frozenset[str]) -> list[str]:
+    """dbt models, seeds and snapshots that have never passed a build in this warehouse."""
+    return sorted(
+        unique_id for unique_id, node in manifest()["nodes"].items()
+        if node["resource_type"] in BUILT_TYPES and unique_id not in passed_nodes
+    )
 
 
 def _published_nodes() -> list[dict]:
-    manifest = json.loads(dbt_project.manifest_path.read_text())
     return [
-        node for node in manifest["nodes"].values()
+        node for node in manifest()["nodes"].values()
         if node["resource_type"] == "model" and node.get("config", {}).get("meta", {}).get("publish")
     ]
 

@@ -22,14 +22,3 @@ def model_follows_upstream() -> AutomationCondition:
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label("follows_upstream")
-
-
-def seed_when_missing() -> AutomationCondition:
-    """A dbt seed (reference data in the repository): build it when it is missing, e.g. in a fresh home.
-
-    `newly_missing()` would not do: a seed missing from the first tick on never *becomes* missing.
-    A failed seed run is not retried every tick (that would be a run storm); fix it and rebuild.
-    """
-    return (
-        AutomationCondition.missing() & ~AutomationCondition.in_progress() & ~AutomationCondition.execution_failed()
-    ).with_label("seed_when_missing")

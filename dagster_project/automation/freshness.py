@@ -6,9 +6,8 @@ newest period landed is older than the newest period that should be out by now: 
 plus its `due_after_days`. Late sources alert (reminded daily while late) and resolve once the
 missing period lands.
 
-The same tick reconciles the landing store with Dagster: periods landed but never materialised
-(files that arrived while no daemon ran) get one load run. It reads the landing manifests and the
-Dagster instance only, never the warehouse file.
+The same tick requests a load for periods landed and never loaded, as the landing sensor does every
+few seconds (`requests.py`): a backstop for a landing sensor someone stopped.
 """
 
 from __future__ import annotations
@@ -16,18 +15,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from dagster import (
-    DefaultScheduleStatus,
-    RunRequest,
-    ScheduleDefinition,
-    ScheduleEvaluationContext,
-    SkipReason,
-    schedule,
-)
+from dagster import DefaultScheduleStatus, ScheduleDefinition, ScheduleEvaluationContext, SkipReason, schedule
 
 from dagster_project.alerts import Notifier
+from dagster_project.assets.catalog import LOAD_JOBS, load_job_name
 from dagster_project.automation import messages
-from dagster_project.automation.requests import RANGE_END, RANGE_START, TAG_ORIGIN, TAG_SOURCE
+from dagster_project.automation.requests import pending_load_requests
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.spec import Cadence, SourceSpec
 from dagster_project.settings import Settings
@@ -73,27 +66,22 @@ def is_late(spec: SourceSpec, newest: str | None, today: dt.date) -> tuple[bool,
     return period_end(spec, newest) < period_end(spec, expected), expected
 
 
-def reconcile(spec: SourceSpec, settings: Settings, instance, today: dt.date, notifier: Notifier) -> tuple[str, list[str]]:
-    """Alert or resolve lateness; return (what was found, periods landed but never loaded)."""
-    from dagster_project.assets.raw import raw_asset_key
-
+def check_lateness(spec: SourceSpec, settings: Settings, today: dt.date, notifier: Notifier) -> str:
+    """Alert or resolve lateness; return what was found."""
     store = LandingStore(settings.landing_dir, settings.quarantine_dir)
     landed = store.periods(spec.key)
     newest = landed[-1] if landed else None
     late, expected = is_late(spec, newest, today)
-    cadence = cadence_of(spec)
     if late:
-        notifier.fire(messages.late_source(settings, spec.key, newest, expected, cadence.every))
-        finding = f"{spec.key} is late: newest period {newest or 'none'}, expected {expected} by {today}"
-    else:
-        notifier.resolve(keys=[f"source_late:{spec.key}"], why=f"{newest} has landed.")
-        finding = f"{spec.key} is on time: newest period {newest}, expected {expected}"
-    done = set(instance.get_materialized_partitions(raw_asset_key(spec)))
-    never_loaded = [p for p in landed if p not in done]
-    return finding, never_loaded
+        notifier.fire(messages.late_source(settings, spec.key, newest, expected, cadence_of(spec).every))
+        return f"{spec.key} is late: newest period {newest or 'none'}, expected {expected} by {today}"
+    notifier.resolve(keys=[f"source_late:{spec.key}"], why=f"{newest} has landed.")
+    return f"{spec.key} is on time: newest period {newest}, expected {expected}"
 
 
-def build_freshness_schedule(spec: SourceSpec, settings: Settings, job) -> ScheduleDefinition:
+def build_freshness_schedule(spec: SourceSpec, settings: Settings) -> ScheduleDefinition:
+    job = next(j for j in LOAD_JOBS if j.name == load_job_name(spec.key))
+
     @schedule(
         name=f"freshness_{spec.key}",
         job=job,
@@ -107,16 +95,14 @@ def build_freshness_schedule(spec: SourceSpec, settings: Settings, job) -> Sched
     )
     def freshness(context: ScheduleEvaluationContext):
         today = context.scheduled_execution_time.date() if context.scheduled_execution_time else dt.date.today()
-        finding, never_loaded = reconcile(spec, settings, context.instance, today, Notifier(settings))
+        finding = check_lateness(spec, settings, today, Notifier(settings))
         context.log.info(finding)
-        if not never_loaded:
-            return SkipReason(finding)
-        return RunRequest(
-            run_key=f"reconcile:{spec.key}:{today.isoformat()}",
-            tags={
-                TAG_SOURCE: spec.key, TAG_ORIGIN: "nightly reconciliation",
-                RANGE_START: min(never_loaded), RANGE_END: max(never_loaded),
-            },
+        # A load running now finishes before the next night: wait for it rather than skip the night.
+        requested = pending_load_requests(
+            settings, context.instance, origin="nightly reconciliation", sources=[spec.key], busy_wait_s=30.0
         )
+        if requested is None or not requested.run_requests:
+            return SkipReason(finding if requested is not None else f"{finding}; the warehouse stayed busy")
+        return requested.run_requests
 
     return freshness

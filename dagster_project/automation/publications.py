@@ -3,10 +3,10 @@
 Each tick runs the source's pollers (`pollers.py`, `changes.py`) from the state kept in the sensor's
 cursor: conditional GETs with the ETag/Last-Modified seen last, index-page links, or a change feed's
 window. Every new or changed file is taken into the landing store (with its URL and validators in
-the manifest) and gets one load run for exactly its partitions, keyed by source + period +
-checksum: a revision of a month (new ETag, new bytes) is a new run, the same bytes again are not.
-The cursor only moves when the tick completes, so a tick that dies midway is repeated, and the
-repeated run requests are dropped by their run keys.
+the manifest); a revision of a month (new ETag, new bytes) lands as a new vintage, the same bytes
+again do not land twice. Loading is the landing sensor's: it requests a run for everything landed
+and not loaded, whoever landed it (one place decides what loads, so no two sensors request the
+same load). The cursor only moves when the tick completes, so a tick that dies midway is repeated.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationConte
 from dagster_project.alerts import Notifier
 from dagster_project.automation import messages
 from dagster_project.automation.pollers import Http, pollers_for
-from dagster_project.automation.requests import invalid_periods, load_request, partition_additions
 from dagster_project.ingest.intake import intake
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.spec import SourceSpec
@@ -30,16 +29,15 @@ def sensor_name(source_key: str) -> str:
     return f"publication_{source_key}"
 
 
-def build_publication_sensor(spec: SourceSpec, settings: Settings, job) -> SensorDefinition | None:
+def build_publication_sensor(spec: SourceSpec, settings: Settings) -> SensorDefinition | None:
     if not pollers_for(spec, settings):
         return None
 
     @sensor(
         name=sensor_name(spec.key),
-        job=job,
         minimum_interval_seconds=settings.publication_interval_s,
         default_status=DefaultSensorStatus.RUNNING if settings.poll_publishers else DefaultSensorStatus.STOPPED,
-        description=f"Polls {spec.publisher} for new or revised files of {spec.title} and loads them.",
+        description=f"Polls {spec.publisher} for new or revised files of {spec.title} and lands them (the landing_folder sensor loads them).",
     )
     def publication(context: SensorEvaluationContext):
         settings.ensure_dirs()
@@ -47,7 +45,7 @@ def build_publication_sensor(spec: SourceSpec, settings: Settings, job) -> Senso
         store = LandingStore(settings.landing_dir, settings.quarantine_dir)
         notifier = Notifier(settings)
         fetch_dir = settings.landing_dir / ".fetch"
-        run_requests, additions, notes = [], [], []
+        landed, notes = [], []
         for poller in pollers_for(spec, settings):
             result = poller.poll(state.get(poller.name, {}), fetch_dir, Http.from_settings(settings))
             notes.extend(result.notes)
@@ -71,22 +69,15 @@ def build_publication_sensor(spec: SourceSpec, settings: Settings, job) -> Senso
                     notifier.fire(messages.intake_failure(settings, taken, fetched.url))
                     result.state.get("files", {}).pop(fetched.url, None)
                     continue
-                if not taken.ok or taken.landed is None:
-                    continue
-                if taken.status == "already_landed" and not taken.landed.url:
-                    continue  # the same bytes came in through landing/incoming or the CLI: requested there
-                bad = invalid_periods(spec, taken.landed.periods)
-                if bad:
-                    notes.append(f"{fetched.file_name}: no partition for {', '.join(bad)}")
-                    continue
-                additions.extend(partition_additions(spec, taken.landed))
-                run_requests.append(load_request(spec, taken.landed, origin=f"publication {fetched.url}"))
+                if taken.status == "landed":
+                    landed.append(f"{fetched.file_name} ({', '.join(taken.landed.periods)})")
             state[poller.name] = result.state
         for note in notes:
             context.log.info(note)
         cursor = json.dumps(state, sort_keys=True)
-        if not run_requests:
+        if not landed:
             return SensorResult(skip_reason=SkipReason("; ".join(notes) or "nothing new published"), cursor=cursor)
-        return SensorResult(run_requests=run_requests, dynamic_partitions_requests=additions, cursor=cursor)
+        # The landing sensor requests their load at its next tick (seconds).
+        return SensorResult(skip_reason=SkipReason(f"landed {len(landed)} new files: " + "; ".join(landed)), cursor=cursor)
 
     return publication

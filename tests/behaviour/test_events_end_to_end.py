@@ -119,7 +119,7 @@ def test_unreconciled_file_is_quarantined_alerts_and_is_delivered_when_the_chann
     )
     landing = defs.get_sensor_def("landing_folder")(build_sensor_context(instance=instance))
     [request] = landing.run_requests
-    summary = runner.run_raw_load(settings, "uec_ae_monthly", [request.partition_key])
+    summary = runner.run_load(settings, "uec_ae_monthly", [request.partition_key])  # as the daemon runs it
     # The blocking gate stops the step, so the run fails too; it is announced once, as the gate's failure.
     assert summary.failed_checks == ["raw/uec_ae_monthly:great_expectations_gate"]
     sha = request.tags["nhs_warehouse/file_sha256"]

@@ -45,7 +45,13 @@ def index_page(*hrefs: str) -> bytes:
     return f"<html><body><h1>A&amp;E Attendances</h1><ul>{items}<li><a href='/about'>About</a></li></ul></body></html>".encode()
 
 
-def test_a_revised_month_with_a_new_etag_requests_a_run_for_the_revision_only(home, instance, tmp_path):
+def landing_sensor(settings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_definitions(settings).get_sensor_def("landing_folder")
+
+
+def test_a_revised_month_with_a_new_etag_lands_once_and_is_requested_as_new_work(home, instance, tmp_path):
     revised = edited_vintage(
         uec_sample("June-2023"), tmp_path / "revised.csv", org_code="R1K", column="A&E attendances Type 1", delta=100
     )
@@ -55,24 +61,36 @@ def test_a_revised_month_with_a_new_etag_requests_a_run_for_the_revision_only(ho
         publisher.publish(JUNE, uec_sample("June-2023").read_bytes(), etag='"june-v1"')
         publisher.publish(INDEX + "Monthly-AE-May-2023.csv", uec_sample("May-2023").read_bytes(), etag='"may-v1"')
         settings = dataclasses.replace(home, source_urls={"uec_ae_monthly": server.base_url + INDEX})
-        sensor = publication_sensor(settings)
+        sensor, loads = publication_sensor(settings), landing_sensor(settings)
+        store = LandingStore(settings.landing_dir, settings.quarantine_dir)
 
         first = sensor(build_sensor_context(instance=instance, cursor=None))
-        assert sorted(r.partition_key for r in first.run_requests) == ["2023-05-01", "2023-06-01"]
+        assert sorted(p for f in store.files("uec_ae_monthly") for p in f.periods) == ["2023-05-01", "2023-06-01"]
+        # The landing sensor loads what the publication sensor landed: one run over both months.
+        [both] = loads(build_sensor_context(instance=instance)).run_requests
+        assert both.job_name == "load_uec_ae_monthly"
+        assert (both.tags["dagster/asset_partition_range_start"], both.tags["dagster/asset_partition_range_end"]) == (
+            "2023-05-01", "2023-06-01")
+        may_v1, june_v1 = (sha256_of(uec_sample(m)) for m in ("May-2023", "June-2023"))
 
         publisher.requests.clear()
         second = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
-        assert not second.run_requests, "nothing changed: every conditional GET answered 304"
-        assert {r["status"] for r in publisher.requests} == {304}
+        assert {r["status"] for r in publisher.requests} == {304}, "nothing changed: every conditional GET answered 304"
+        assert len(store.files("uec_ae_monthly")) == 2
+        [same] = loads(build_sensor_context(instance=instance)).run_requests
+        assert same.run_key == both.run_key, "the same work waiting: the same run key, which Dagster runs once"
 
         publisher.publish(JUNE, revised.read_bytes(), etag='"june-v2"')
-        third = sensor(build_sensor_context(instance=instance, cursor=second.cursor))
-        [request] = third.run_requests
-        assert request.partition_key == "2023-06-01"
-        assert request.run_key == f"uec_ae_monthly:2023-06-01:{sha256_of(revised)[:16]}"
-        assert request.tags["nhs_warehouse/file_sha256"] == sha256_of(revised)
+        sensor(build_sensor_context(instance=instance, cursor=second.cursor))
+        [request] = loads(build_sensor_context(instance=instance)).run_requests
+        assert request.run_key != both.run_key, "a revision is new work"
+        # Waiting now: May's first vintage and June's revision (the first June vintage is superseded).
+        from dagster_project.automation.requests import run_key
 
-    june = [f for f in LandingStore(settings.landing_dir, settings.quarantine_dir).files("uec_ae_monthly") if "2023-06-01" in f.periods]
+        assert request.run_key == run_key("uec_ae_monthly", ["2023-05-01", "2023-06-01"], [may_v1, sha256_of(revised)])
+        assert june_v1 != sha256_of(revised)
+
+    june = [f for f in store.files("uec_ae_monthly") if "2023-06-01" in f.periods]
     assert [(f.etag, f.url) for f in june] == [('"june-v1"', server.base_url + JUNE), ('"june-v2"', server.base_url + JUNE)]
 
 

@@ -76,7 +76,7 @@ def test_the_uec_slice_runs_on_postgres_storage_and_its_history_reads_back(serve
     for month in ("May-2023", "June-2023"):
         assert intake(uec_sample(month), store, SOURCES.values()).status == "landed"
 
-    loaded = runner.run_raw_load(deployment, "uec_ae_monthly", MONTHS)
+    loaded = runner.run_load(deployment, "uec_ae_monthly", MONTHS, transform=False)
     assert loaded.success and not loaded.failed_checks, loaded.error
     built = runner.run_marts(deployment)
     assert built.success and not built.failed_checks, (built.error, built.failed_checks)
