@@ -12,7 +12,7 @@ from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.partitions import PartitionLoader
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.settings import Settings, load_settings
-from dagster_project.warehouse import WAREHOUSE_CONFIG
+from dagster_project.warehouse import warehouse_config
 
 
 @cache
@@ -46,4 +46,4 @@ class WarehouseResource(ConfigurableResource):
 
 
 def duckdb_resource(settings: Settings) -> DuckDBResource:
-    return DuckDBResource(database=str(settings.warehouse_db), connection_config=dict(WAREHOUSE_CONFIG))
+    return DuckDBResource(database=str(settings.warehouse_db), connection_config=warehouse_config(settings))

@@ -59,10 +59,10 @@ class Settings:
     cqc_local_authority: str | None = None
     cqc_region: str | None = None
     # Event-driven operation (dagster_project/automation/). Intervals are seconds between sensor ticks.
-    landing_interval_s: int = 15
-    # A dropped file is taken once its size and mtime held still across two ticks, or at first sight
-    # when it has not changed for this long (files that arrived while the daemon was down).
-    landing_settle_s: float = 60.0
+    landing_interval_s: int = 5
+    # A dropped file is taken once its size and mtime have held still this long (judged within one
+    # tick when short, across ticks when longer): drop slow copies under a temporary name.
+    landing_settle_s: float = 2.0
     publication_interval_s: int = 3600
     # Whether the publication sensors start polling publishers when the daemon starts.
     poll_publishers: bool = True
@@ -79,6 +79,10 @@ class Settings:
     executor: str = "in_process"
     # dbt target folders of the latest builds kept under dbt_runs_dir (each build writes one).
     dbt_runs_kept: int = 20
+    # DuckDB's buffer pool and worker threads for the warehouse writer (loads, dbt, publish). Its
+    # default is 80% of RAM and every core; a BI reader and the Dagster daemon share the machine.
+    duckdb_memory_limit: str = "2GB"
+    duckdb_threads: int = 2
 
     @property
     def landing_dir(self) -> Path:
@@ -174,8 +178,8 @@ def load_settings() -> Settings:
         cqc_api_key=os.environ.get("NHS_WAREHOUSE_CQC_API_KEY", "").strip() or None,
         cqc_local_authority=os.environ.get("NHS_WAREHOUSE_CQC_LOCAL_AUTHORITY", "").strip() or None,
         cqc_region=os.environ.get("NHS_WAREHOUSE_CQC_REGION", "").strip() or None,
-        landing_interval_s=int(_env_float("NHS_WAREHOUSE_LANDING_INTERVAL", 15)),
-        landing_settle_s=_env_float("NHS_WAREHOUSE_LANDING_SETTLE", 60.0),
+        landing_interval_s=int(_env_float("NHS_WAREHOUSE_LANDING_INTERVAL", 5)),
+        landing_settle_s=_env_float("NHS_WAREHOUSE_LANDING_SETTLE", 2.0),
         publication_interval_s=int(_env_float("NHS_WAREHOUSE_PUBLICATION_INTERVAL", 3600)),
         poll_publishers=_env("NHS_WAREHOUSE_POLL_PUBLISHERS", "on").casefold() not in ("0", "off", "false", "no"),
         automation_interval_s=int(_env_float("NHS_WAREHOUSE_AUTOMATION_INTERVAL", 30)),
@@ -186,4 +190,6 @@ def load_settings() -> Settings:
         dagster_url=_env("NHS_WAREHOUSE_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/"),
         executor=_env("NHS_WAREHOUSE_EXECUTOR", "in_process"),
         dbt_runs_kept=max(1, int(_env_float("NHS_WAREHOUSE_DBT_RUNS_KEPT", 20))),
+        duckdb_memory_limit=_env("NHS_WAREHOUSE_DUCKDB_MEMORY_LIMIT", "2GB"),
+        duckdb_threads=max(1, int(_env_float("NHS_WAREHOUSE_DUCKDB_THREADS", 2))),
     )

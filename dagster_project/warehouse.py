@@ -60,9 +60,21 @@ create table if not exists meta.validation_results (
 """
 
 
-# Every connection to the warehouse file in one process must use the same configuration (DuckDB
-# refuses a second, differently configured one), including dagster-duckdb's DuckDBResource.
-WAREHOUSE_CONFIG = {"custom_user_agent": "nhs-warehouse"}
+def warehouse_config(settings=None) -> dict[str, str]:
+    """DuckDB's configuration for the warehouse file: its memory limit and threads from the settings.
+
+    Every connection to the file in one process must use the same configuration (DuckDB refuses a
+    second, differently configured one), including dagster-duckdb's DuckDBResource and dbt (its
+    profile reads the same settings from the environment).
+    """
+    from dagster_project.settings import load_settings
+
+    settings = settings or load_settings()
+    return {
+        "custom_user_agent": "nhs-warehouse",
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": str(settings.duckdb_threads),
+    }
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -78,7 +90,7 @@ def connect(path: Path, *, read_only: bool = False, timeout_s: float = 120.0, co
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=dict(WAREHOUSE_CONFIG if config is None else config))
+            return duckdb.connect(str(path), read_only=read_only, config=warehouse_config() if config is None else dict(config))
         except duckdb.IOException as exc:
             if not is_lock_error(exc) or time.monotonic() >= deadline:
                 raise

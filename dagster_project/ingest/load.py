@@ -1,9 +1,10 @@
 """Load a parsed extract into DuckDB: stage it for the gate, then swap it into `raw.*` atomically.
 
 A partition load is two steps, so nothing unvalidated is ever visible downstream:
-1. `stage()` writes the candidate rows (with lineage columns) to a pending DuckDB file of their own,
-   which the validation gate reads without touching the warehouse file.
-2. `swap_in()` replaces the partition in `raw.<source>` (and its totals table) in one transaction,
+1. `stage()` writes the candidate rows (with lineage columns) of one or more partitions to a
+   pending DuckDB file of their own, which the validation gate reads without touching the warehouse
+   file. Every partition of a run is staged together, so the gate validates them in one pass.
+2. `swap_in()` replaces one partition in `raw.<source>` (and its totals table) in one transaction,
    moving the rows it replaces to `raw_history.*` and recording the vintage in `meta.partition_loads`.
    A crash midway leaves the previous rows, never a mix.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import duckdb
 import pandas as pd
@@ -32,13 +34,54 @@ LINEAGE_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class StagedLoad:
-    spec: SourceSpec
+class StagedPart:
+    """One partition's candidate rows in a pending file: its period, its file, its row counts."""
+
     period: str
     landed: LandedFile
-    pending_db: Path
     row_counts: dict[str, int]  # table suffix -> rows
+
+
+@dataclass(frozen=True)
+class StagedLoad:
+    """Partitions of one source staged together in `pending_db` (each row carries its `_period`)."""
+
+    spec: SourceSpec
+    pending_db: Path
+    parts: tuple[StagedPart, ...]
     loaded_at: dt.datetime
+
+    @property
+    def periods(self) -> list[str]:
+        return [part.period for part in self.parts]
+
+    @property
+    def files(self) -> list[str]:
+        """The sha256 of every staged file, in staging order."""
+        return list(dict.fromkeys(part.landed.sha256 for part in self.parts))
+
+    def periods_of(self, sha256: str) -> list[str]:
+        return [part.period for part in self.parts if part.landed.sha256 == sha256]
+
+    def part(self, period: str | None = None) -> StagedPart:
+        if period is None:
+            if len(self.parts) != 1:
+                raise ValueError(f"{len(self.parts)} partitions are staged: name one")
+            return self.parts[0]
+        return next(p for p in self.parts if p.period == period)
+
+    # The one staged partition, for loads that stage one.
+    @property
+    def period(self) -> str:
+        return self.part().period
+
+    @property
+    def landed(self) -> LandedFile:
+        return self.part().landed
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        return self.part().row_counts
 
     def pending_table(self, suffix: str = "") -> str:
         return table_name(self.spec, suffix).split(".", 1)[1]
@@ -98,40 +141,57 @@ def stage(
     loaded_at: dt.datetime | None = None,
 ) -> StagedLoad:
     """Write one partition's candidate rows into `pending_dir/<source>.duckdb`, replacing what was there."""
+    return stage_many(spec, [(period, landed, frames)], pending_dir, loaded_at)
+
+
+def stage_many(
+    spec: SourceSpec,
+    parts: Iterable[tuple[str, LandedFile, dict[str, pd.DataFrame]]],
+    pending_dir: Path,
+    loaded_at: dt.datetime | None = None,
+) -> StagedLoad:
+    """Write several partitions' candidate rows (period, file, frames) into `pending_dir/<source>.duckdb`
+    together, replacing what was there. `parts` may be a generator: each partition is written as it
+    comes, so a caller that parses one file at a time never holds a run's rows in memory."""
     loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     pending_db = Path(pending_dir) / f"{spec.key}.duckdb"
     pending_db.parent.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
+    staged: list[StagedPart] = []
     con = connect(pending_db)
     try:
         for suffix, columns in spec.table_columns().items():
-            frame = frames.get(suffix)
-            if frame is None:
-                frame = pd.DataFrame(columns=["_row_number", "_period", *[c.name for c in columns]])
             name = table_name(spec, suffix).split(".", 1)[1]
             con.execute(f"drop table if exists {quote_ident(name)}")
             ensure_table(con, f"main.{name}", _ddl_columns(columns))
-            con.register("incoming_frame", frame)
-            select = ", ".join(
-                [f"cast(incoming_frame.{quote_ident(c.name)} as {c.duckdb_type}) as {quote_ident(c.name)}" for c in columns]
-                + [
-                    "? as _source_key",
-                    "? as _period",
-                    "? as _file_name",
-                    "? as _file_sha256",
-                    "cast(? as timestamp) as _loaded_at",
-                    "cast(incoming_frame._row_number as bigint) as _row_number",
-                ]
-            )
-            con.execute(
-                f"insert into {quote_ident(name)} by name select {select} from incoming_frame",
-                [spec.key, period, landed.original_name, landed.sha256, loaded_at],
-            )
-            con.unregister("incoming_frame")
-            counts[suffix] = len(frame)
+        for period, landed, frames in parts:
+            counts: dict[str, int] = {}
+            for suffix, columns in spec.table_columns().items():
+                frame = frames.get(suffix)
+                if frame is None:
+                    frame = pd.DataFrame(columns=["_row_number", "_period", *[c.name for c in columns]])
+                name = table_name(spec, suffix).split(".", 1)[1]
+                con.register("incoming_frame", frame)
+                select = ", ".join(
+                    [f"cast(incoming_frame.{quote_ident(c.name)} as {c.duckdb_type}) as {quote_ident(c.name)}" for c in columns]
+                    + [
+                        "? as _source_key",
+                        "? as _period",
+                        "? as _file_name",
+                        "? as _file_sha256",
+                        "cast(? as timestamp) as _loaded_at",
+                        "cast(incoming_frame._row_number as bigint) as _row_number",
+                    ]
+                )
+                con.execute(
+                    f"insert into {quote_ident(name)} by name select {select} from incoming_frame",
+                    [spec.key, period, landed.original_name, landed.sha256, loaded_at],
+                )
+                con.unregister("incoming_frame")
+                counts[suffix] = len(frame)
+            staged.append(StagedPart(period, landed, counts))
     finally:
         con.close()
-    return StagedLoad(spec, period, landed, pending_db, counts, loaded_at)
+    return StagedLoad(spec, pending_db, tuple(staged), loaded_at)
 
 
 def current_vintage(con: duckdb.DuckDBPyConnection, source: str, period: str) -> str | None:
@@ -142,9 +202,11 @@ def current_vintage(con: duckdb.DuckDBPyConnection, source: str, period: str) ->
     return row[0] if row else None
 
 
-def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad) -> None:
-    """Replace the partition in raw.* with the staged rows in one transaction (history kept)."""
-    spec, period = staged.spec, staged.period
+def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad, period: str | None = None) -> None:
+    """Replace one partition in raw.* with its staged rows in one transaction (history kept)."""
+    spec = staged.spec
+    part = staged.part(period)
+    period = part.period
     con.execute(f"attach '{staged.pending_db}' as pending (read_only)")
     try:
         con.execute("begin transaction")
@@ -157,7 +219,11 @@ def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad) -> None:
                 ensure_table(con, history, ddl)
                 con.execute(f"insert into {history} by name select * from {target} where _period = ?", [period])
                 con.execute(f"delete from {target} where _period = ?", [period])
-                con.execute(f"insert into {target} by name select * from pending.main.{quote_ident(staged.pending_table(suffix))}")
+                con.execute(
+                    f"insert into {target} by name select * from pending.main.{quote_ident(staged.pending_table(suffix))} "
+                    "where _period = ?",
+                    [period],
+                )
             con.execute(
                 "update meta.partition_loads set is_current = false, superseded_at = ? "
                 "where source_key = ? and period = ? and is_current",
@@ -168,10 +234,10 @@ def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad) -> None:
                 [
                     spec.key,
                     period,
-                    staged.landed.sha256,
-                    staged.landed.original_name,
-                    staged.row_counts.get("", 0),
-                    staged.row_counts.get("totals"),
+                    part.landed.sha256,
+                    part.landed.original_name,
+                    part.row_counts.get("", 0),
+                    part.row_counts.get("totals"),
                     staged.loaded_at,
                 ],
             )

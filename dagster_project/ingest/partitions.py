@@ -17,7 +17,7 @@ import duckdb
 
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.landing import LandedFile, LandingStore
-from dagster_project.ingest.load import StagedLoad, current_vintage, stage, swap_in
+from dagster_project.ingest.load import StagedLoad, current_vintage, stage_many, swap_in
 from dagster_project.ingest import parquet_mirror
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.ingest.tabular import ParsedFile
@@ -57,16 +57,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def previous_partition_rows(con: duckdb.DuckDBPyConnection, source: str, period: str) -> int | None:
-    """Rows of the nearest earlier partition currently loaded (the gate's row-count band)."""
-    row = con.execute(
-        "select row_count from meta.partition_loads where source_key = ? and is_current and period < ? "
-        "order by period desc limit 1",
-        [source, period],
-    ).fetchone()
-    return row[0] if row else None
-
-
 def record_failure(con: duckdb.DuckDBPyConnection, source: str, period: str | None, landed: LandedFile | None, error: dict) -> None:
     con.execute(
         "insert into meta.load_failures values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -85,6 +75,7 @@ def record_failure(con: duckdb.DuckDBPyConnection, source: str, period: str | No
 
 
 def record_validation(con: duckdb.DuckDBPyConnection, staged: StagedLoad, gate_result) -> None:
+    """Every staged partition's outcome of every expectation (one validation covers them all)."""
     outcomes = getattr(gate_result, "outcomes", None) or []
     if not outcomes:
         return
@@ -92,8 +83,9 @@ def record_validation(con: duckdb.DuckDBPyConnection, staged: StagedLoad, gate_r
     con.executemany(
         "insert into meta.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [staged.spec.key, staged.period, staged.landed.sha256, gate_result.suite, o.expectation, o.column,
+            [staged.spec.key, part.period, part.landed.sha256, gate_result.suite, o.expectation, o.column,
              o.success, o.observed, o.expected, validated_at]
+            for part in staged.parts
             for o in outcomes
         ],
     )
@@ -106,6 +98,11 @@ class PartitionLoader:
     holds eight financial years), so before any of its periods is swapped in, every period it
     covers is staged and gated. If any fails, the file is quarantined and none of its periods
     changes: each keeps its previous vintage, never a mix of the good and bad parts of one file.
+
+    `load_many` stages every partition a run loads (every period of every file) and gates them in
+    one validation: Great Expectations costs about as much for one month as for fifty, so fifty
+    validations cost fifty times one. Only when that validation fails is each file validated on
+    its own, to find which to quarantine; the others load.
     """
 
     def __init__(
@@ -117,62 +114,8 @@ class PartitionLoader:
         self.pending_dir = Path(pending_dir)
         # Where raw partitions are mirrored to Parquet after each swap (parquet_mirror), or None.
         self.mirror_dir = Path(mirror_dir) if mirror_dir is not None else None
-        self._parsed: dict[str, ParsedFile] = {}
-        self._checked: dict[str, dict[str, tuple[GateOutcome | None, dict | None]]] = {}
         # Each period's current vintage, with the manifest listing it was read from (_latest_for).
         self._latest: tuple[frozenset[str], dict[str, LandedFile]] | None = None
-
-    def _parse(self, landed: LandedFile) -> ParsedFile:
-        if landed.sha256 not in self._parsed:
-            self._parsed = {landed.sha256: self.spec.parse(landed.path(self.store.landing_dir))}
-        return self._parsed[landed.sha256]
-
-    def _stage(self, landed: LandedFile, parsed: ParsedFile, period: str) -> StagedLoad:
-        frames = parsed.for_period(period)
-        if frames[""].empty:
-            raise IngestError(f"no rows for period {period}", file=landed.original_name, reason="period_missing")
-        return stage(self.spec, period, landed, frames, self.pending_dir, loaded_at=_now())
-
-    def _check_file(self, con: duckdb.DuckDBPyConnection, landed: LandedFile, parsed: ParsedFile) -> dict[str, tuple[GateOutcome | None, dict | None]]:
-        """Gate every period the file covers, once per file: period -> (gate result, error or None)."""
-        if landed.sha256 in self._checked:
-            return self._checked[landed.sha256]
-        checks: dict[str, tuple[GateOutcome | None, dict | None]] = {}
-        staged_rows: dict[str, int] = {}
-        for period in parsed.periods:
-            try:
-                staged = self._stage(landed, parsed, period)
-            except IngestError as exc:
-                exc.with_file(landed.original_name)
-                checks[period] = (None, exc.as_record() | {"file": landed.original_name})
-                continue
-            gate_result = self.gate.validate(staged, self.spec.suite_path, self._previous_rows(con, period, staged_rows))
-            staged_rows[period] = staged.row_counts.get("", 0)
-            record_validation(con, staged, gate_result)
-            error = None
-            if not gate_result.success:
-                error = {
-                    "reason": "validation_failed",
-                    "message": gate_result.summary(),
-                    "file": landed.original_name,
-                    "row": None,
-                    "column": None,
-                }
-            checks[period] = (gate_result, error)
-        self._checked = {landed.sha256: checks}
-        return checks
-
-    def _previous_rows(self, con: duckdb.DuckDBPyConnection, period: str, staged_rows: dict[str, int]) -> int | None:
-        """Rows of the nearest earlier partition: loaded already, or earlier in the same file."""
-        loaded = con.execute(
-            "select period, row_count from meta.partition_loads where source_key = ? and is_current and period < ? "
-            "order by period desc limit 1",
-            [self.spec.key, period],
-        ).fetchone()
-        in_file = max((p for p in staged_rows if p < period), default=None)
-        if in_file is not None and (loaded is None or in_file > loaded[0]):
-            return staged_rows[in_file]
-        return loaded[1] if loaded else None
 
     def _latest_for(self, period: str) -> LandedFile | None:
         # Manifests are read once for as long as nothing lands or leaves, not once per partition (a
@@ -184,44 +127,93 @@ class PartitionLoader:
         return self._latest[1].get(period)
 
     def load(self, con: duckdb.DuckDBPyConnection, period: str) -> PartitionOutcome:
+        return self.load_many(con, [period])[0]
+
+    def load_many(self, con: duckdb.DuckDBPyConnection, periods: list[str]) -> list[PartitionOutcome]:
+        """Load each period's current vintage; one outcome per period, in the order given."""
         spec = self.spec
-        landed = self._latest_for(period)
-        if landed is None:
-            return PartitionOutcome(spec.key, period, "no_file", message=f"no landed file covers {period}")
-        if current_vintage(con, spec.key, period) == landed.sha256:
-            return PartitionOutcome(
-                spec.key, period, "unchanged", landed.original_name, landed.sha256,
-                message="this vintage is already loaded",
-            )
-        try:
-            parsed = self._parse(landed)
-            if period not in parsed.periods:
-                raise IngestError(f"no rows for period {period}", file=landed.original_name, reason="period_missing")
-        except IngestError as exc:
-            exc.with_file(landed.original_name)
-            return self._reject(con, period, landed, exc.as_record() | {"file": landed.original_name})
-        checks = self._check_file(con, landed, parsed)
-        failed = {p: error for p, (_, error) in checks.items() if error is not None}
-        if failed:
-            error = dict(failed.get(period) or next(iter(failed.values())))
-            if len(checks) > 1:
-                error["message"] = (
-                    f"{landed.original_name} covers {len(checks)} periods and failed for {', '.join(sorted(failed))}, "
-                    f"so none is loaded: " + "; ".join(f"{p}: {e['message']}" for p, e in sorted(failed.items()))
+        outcomes: dict[str, PartitionOutcome] = {}
+        files: dict[str, LandedFile] = {}  # sha256 -> a file with a period to load
+        wanted: dict[str, list[str]] = {}  # sha256 -> the requested periods it is the current vintage of
+        for period in periods:
+            landed = self._latest_for(period)
+            if landed is None:
+                outcomes[period] = PartitionOutcome(spec.key, period, "no_file", message=f"no landed file covers {period}")
+            elif current_vintage(con, spec.key, period) == landed.sha256:
+                outcomes[period] = PartitionOutcome(
+                    spec.key, period, "unchanged", landed.original_name, landed.sha256,
+                    message="this vintage is already loaded",
                 )
-            outcome = self._reject(con, period, landed, error)
-            outcome.gate = checks[period][0] if period in failed else next(g for g, e in checks.values() if e is not None)
-            return outcome
-        gate_result = checks[period][0]
-        staged = self._stage(landed, parsed, period)
-        swap_in(con, staged)
-        warnings = list(parsed.warnings)
+            else:
+                files[landed.sha256] = landed
+                wanted.setdefault(landed.sha256, []).append(period)
+        if files:
+            staging = _Staging(self, wanted)
+            verdicts, staged = self._gate_files(con, files, staging)
+            for sha, error in staging.unreadable.items():
+                outcomes |= self._reject(con, wanted[sha], files[sha], error)
+            for sha, verdict in verdicts.items():
+                if verdict.failed:
+                    outcomes |= self._reject(con, wanted[sha], files[sha], verdict.error(files[sha]), verdict.result)
+                else:
+                    for period in wanted[sha]:
+                        outcomes[period] = self._swap(con, staged, period, verdict.result, staging.warnings[sha])
+        return [outcomes[p] for p in periods]
+
+    def _gate_files(self, con, files: dict[str, LandedFile], staging: "_Staging") -> tuple[dict[str, "_Verdict"], StagedLoad | None]:
+        """Stage every period of every file and gate them in one validation; when that fails and
+        several files were staged, gate each file alone to find the ones to quarantine. Returns a
+        verdict per readable file and the staged load holding every file that passed."""
+        staged = staging.stage(files)
+        shas = staged.files if staged else []
+        if not shas:
+            return {}, None
+        # Each period's band is judged against the partition before it, staged or loaded, once for all.
+        previous = self._previous_rows(con, staged)
+        result = self._validate(con, staged, previous)
+        if result.success:
+            return {sha: _Verdict(result, staged.periods_of(sha)) for sha in shas}, staged
+        verdicts = {}
+        for sha in shas:
+            alone = staged if len(shas) == 1 else staging.stage({sha: files[sha]})
+            verdict = _Verdict(result if alone is staged else self._validate(con, alone, previous), alone.periods_of(sha))
+            if verdict.failed and len(verdict.periods) > 1:
+                # Name the periods that failed: each of the file's periods gated on its own.
+                verdict.failed_periods = [
+                    period for period in verdict.periods
+                    if not self._validate(con, staging.stage({sha: files[sha]}, period=period), previous).success
+                ]
+            verdicts[sha] = verdict
+        passed = {sha: files[sha] for sha in shas if not verdicts[sha].failed}
+        # The pending file holds whatever was staged last: stage the files that passed together again.
+        return verdicts, staging.stage(passed) if passed else None
+
+    def _validate(self, con, staged: StagedLoad, previous: dict[str, int | None]):
+        result = self.gate.validate(staged, self.spec.suite_path, {p: previous.get(p) for p in staged.periods})
+        record_validation(con, staged, result)
+        return result
+
+    def _previous_rows(self, con: duckdb.DuckDBPyConnection, staged: StagedLoad) -> dict[str, int | None]:
+        """Per staged period, the rows of the nearest earlier partition: staged with it, or loaded."""
+        counts = dict(
+            con.execute(
+                "select period, row_count from meta.partition_loads where source_key = ? and is_current", [self.spec.key]
+            ).fetchall()
+        )
+        counts |= {part.period: part.row_counts.get("", 0) for part in staged.parts}
+        ordered = sorted(counts)
+        return {period: (counts[ordered[ordered.index(period) - 1]] if ordered.index(period) else None) for period in staged.periods}
+
+    def _swap(self, con, staged: StagedLoad, period: str, gate_result, parse_warnings: list[str]) -> PartitionOutcome:
+        swap_in(con, staged, period)
+        part = staged.part(period)
+        warnings = list(parse_warnings)
         if self.mirror_dir is not None:
             warnings.extend(self._mirror(con, period))
+        rows = part.row_counts.get("", 0)
         return PartitionOutcome(
-            spec.key, period, "loaded", landed.original_name, landed.sha256,
-            rows=staged.row_counts.get("", 0), gate=gate_result, warnings=warnings,
-            message=f"loaded {staged.row_counts.get('', 0)} rows",
+            self.spec.key, period, "loaded", part.landed.original_name, part.landed.sha256,
+            rows=rows, gate=gate_result, warnings=warnings, message=f"loaded {rows} rows",
         )
 
     def _mirror(self, con: duckdb.DuckDBPyConnection, period: str) -> list[str]:
@@ -237,11 +229,73 @@ class PartitionLoader:
             return [f"Parquet mirror not updated for {period}: {exc}"]
         return []
 
-    def _reject(self, con, period: str, landed: LandedFile, error: dict) -> PartitionOutcome:
-        record_failure(con, self.spec.key, period, landed, error)
-        self.store.quarantine(landed, error | {"period": period})
-        log.warning("quarantined %s (%s %s): %s", landed.original_name, self.spec.key, period, error["message"])
-        return PartitionOutcome(
-            self.spec.key, period, "quarantined", landed.original_name, landed.sha256,
-            message=error["message"], error=error,
-        )
+    def _reject(
+        self, con, periods: list[str], landed: LandedFile, error: dict, gate_result=None
+    ) -> dict[str, PartitionOutcome]:
+        """Quarantine a file once; each of its requested periods keeps its previous vintage."""
+        for period in periods:
+            record_failure(con, self.spec.key, period, landed, error)
+        self.store.quarantine(landed, error | {"period": periods[0]})
+        log.warning("quarantined %s (%s %s): %s", landed.original_name, self.spec.key, ", ".join(periods), error["message"])
+        return {
+            period: PartitionOutcome(
+                self.spec.key, period, "quarantined", landed.original_name, landed.sha256,
+                message=error["message"], error=error, gate=gate_result,
+            )
+            for period in periods
+        }
+
+
+class _Verdict:
+    """The gate's verdict on one file: the validation that judged it, and the periods it covers."""
+
+    def __init__(self, result, periods: list[str]) -> None:
+        self.result = result
+        self.periods = periods
+        self.failed_periods: list[str] = []
+
+    @property
+    def failed(self) -> bool:
+        return not self.result.success
+
+    def error(self, landed: LandedFile) -> dict:
+        message = self.result.summary()
+        if len(self.periods) > 1:
+            which = f" and failed for {', '.join(self.failed_periods)}" if self.failed_periods else ""
+            message = f"{landed.original_name} covers {len(self.periods)} periods{which}, so none is loaded: {message}"
+        return {"reason": "validation_failed", "message": message, "file": landed.original_name, "row": None, "column": None}
+
+
+class _Staging:
+    """Parses files one at a time into the pending file, so a run's rows are never all in memory;
+    remembers which files could not be read and what their parse warned of."""
+
+    def __init__(self, loader: PartitionLoader, wanted: dict[str, list[str]]) -> None:
+        self.loader = loader
+        self.wanted = wanted
+        self.unreadable: dict[str, dict] = {}
+        self.warnings: dict[str, list[str]] = {}
+
+    def stage(self, files: dict[str, LandedFile], period: str | None = None) -> StagedLoad | None:
+        """Stage every period of these files (or only `period`) into the pending file."""
+        staged = stage_many(self.loader.spec, self._parts(files, period), self.loader.pending_dir, loaded_at=_now())
+        return staged if staged.parts else None
+
+    def _parts(self, files: dict[str, LandedFile], only: str | None):
+        for sha, landed in files.items():
+            if sha in self.unreadable:
+                continue
+            try:
+                parsed = self.loader.spec.parse(landed.path(self.loader.store.landing_dir))
+                missing = [p for p in self.wanted[sha] if p not in parsed.periods]
+                empty = [p for p in parsed.periods if parsed.for_period(p)[""].empty]
+                if missing or empty:
+                    raise IngestError(f"no rows for period {(missing or empty)[0]}", file=landed.original_name, reason="period_missing")
+            except IngestError as exc:
+                exc.with_file(landed.original_name)
+                self.unreadable[sha] = exc.as_record() | {"file": landed.original_name}
+                continue
+            self.warnings[sha] = list(parsed.warnings)
+            for period in parsed.periods:
+                if only is None or period == only:
+                    yield period, landed, parsed.for_period(period)

@@ -100,6 +100,22 @@ def row_count_bounds(suite: dict, previous_rows: int | None) -> tuple[int, int]:
     return max(1, int(previous_rows * (1 - band))), int(previous_rows * (1 + band)) + 1
 
 
+# The staged partitions' row-count bands, written beside the staged rows for the suites to read:
+# a suite checks every staged partition against its own band in one query (`_row_bounds`).
+ROW_BOUNDS_TABLE = "_row_bounds"
+
+
+def write_row_bounds(staged: StagedLoad, bounds: dict[str, tuple[int, int]]) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(staged.pending_db))
+    try:
+        con.execute(f"create or replace table {ROW_BOUNDS_TABLE} (_period varchar, min_rows bigint, max_rows bigint)")
+        con.executemany(f"insert into {ROW_BOUNDS_TABLE} values (?, ?, ?)", [[p, lo, hi] for p, (lo, hi) in bounds.items()])
+    finally:
+        con.close()
+
+
 def _short(value: Any, limit: int = 300) -> str:
     text = json.dumps(value, default=str) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -291,17 +307,27 @@ class Gate:
         self._checkpoints[name] = (key, checkpoint, datasource)
         return checkpoint, datasource
 
-    def validate(self, staged: StagedLoad, suite_path: Path, previous_rows: int | None) -> GateResult:
+    def validate(
+        self, staged: StagedLoad, suite_path: Path, previous_rows: int | None | dict[str, int | None]
+    ) -> GateResult:
+        """Validate every staged partition in one pass. `previous_rows` is, per staged period (or for
+        the one staged partition), the row count of the partition before it: the row-count band's base."""
         import great_expectations as gx
 
         started = time.perf_counter()
         suite_json = load_suite_json(suite_path)
-        min_rows, max_rows = row_count_bounds(suite_json, previous_rows)
-        parameters = {"partition_periods": [staged.period], "partition": staged.period, "min_rows": min_rows, "max_rows": max_rows}
+        if not isinstance(previous_rows, dict):
+            previous_rows = {staged.period: previous_rows}
+        bounds = {period: row_count_bounds(suite_json, previous_rows.get(period)) for period in staged.periods}
+        write_row_bounds(staged, bounds)
+        parameters = {"partition_periods": staged.periods}
         from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
 
         name = staged.spec.key
-        run_id = gx.RunIdentifier(run_name=f"{name} {staged.period} {staged.landed.sha256[:12]}")
+        periods = staged.periods
+        label = periods[0] if len(periods) == 1 else f"{periods[0]}..{periods[-1]} ({len(periods)} partitions)"
+        files = sorted({part.landed.sha256[:12] for part in staged.parts})
+        run_id = gx.RunIdentifier(run_name=f"{name} {label} {files[0] if len(files) == 1 else f'{len(files)} files'}")
         checkpoint, datasource = self._checkpoint(staged, suite_json)
         try:
             try:
@@ -347,5 +373,5 @@ class Gate:
             outcomes=outcomes,
             docs_path=self.docs_index,
             seconds=time.perf_counter() - started,
-            parameters=parameters,
+            parameters=parameters | {"row_bounds": bounds},
         )

@@ -150,7 +150,7 @@ CRASH_SCRIPT = textwrap.dedent(
     from dagster_project.sources.uec import UEC_AE_MONTHLY
     from dagster_project.warehouse import open_warehouse
     original = load.swap_in
-    load.swap_in = lambda con, staged: original(KillAfterDelete(con), staged)
+    load.swap_in = lambda con, staged, period=None: original(KillAfterDelete(con), staged, period)
     import dagster_project.ingest.partitions as partitions
     partitions.swap_in = load.swap_in
     loader = WarehouseResource(home=sys.argv[1]).loader(UEC_AE_MONTHLY)
@@ -202,4 +202,6 @@ def test_the_gate_rejects_a_month_whose_row_count_leaves_the_band(june, copy_of)
     assert _ingest(june, august).status == "landed"
     outcome = _load(june, "2023-08-01")
     assert outcome.status == "quarantined"
-    assert [f.expectation for f in outcome.gate.failures] == ["expect_table_row_count_to_be_between"]
+    [failure] = outcome.gate.failures
+    assert failure.expectation == "unexpected_rows_expectation" and "row count lies in its band" in failure.expected
+    assert '"min_rows": 152, "max_rows": 254' in failure.observed  # July's 203 rows, give or take 25%

@@ -66,4 +66,4 @@ def test_a_file_of_two_months_is_checked_month_against_month_before_either_loads
     assert taken.periods == ("2024-04-01", "2024-05-01")
     assert [o.status for o in outcomes] == ["quarantined", "no_file"]
     assert "failed for 2024-05-01, so none is loaded" in outcomes[0].message
-    assert "expect_table_row_count_to_be_between" in outcomes[0].message
+    assert "row count lies in its band" in outcomes[0].message
