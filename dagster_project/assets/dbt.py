@@ -89,7 +89,7 @@ def reuse_partial_parse(runs_dir: Path, target_path: Path) -> None:
     to do partial parsing because profile has changed": 6-8 s of each build here). Each home keeps
     the state its own builds wrote; dbt still re-parses any file whose checksum changed.
     """
-    kept = runs_dir / PARTIAL_PARSE
+    kept = runs_dir.parent / PARTIAL_PARSE  # beside the runs folder, which holds only run folders
     if kept.exists():
         target_path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(kept, target_path / PARTIAL_PARSE)
@@ -98,9 +98,9 @@ def reuse_partial_parse(runs_dir: Path, target_path: Path) -> None:
 def keep_partial_parse(target_path: Path, runs_dir: Path) -> None:
     written = target_path / PARTIAL_PARSE
     if written.exists():
-        temporary = runs_dir / f".{PARTIAL_PARSE}.tmp"
+        temporary = runs_dir.parent / f".{PARTIAL_PARSE}.tmp"
         shutil.copyfile(written, temporary)
-        temporary.replace(runs_dir / PARTIAL_PARSE)  # atomic: a concurrent reader sees old or new, whole
+        temporary.replace(runs_dir.parent / PARTIAL_PARSE)  # atomic: a concurrent reader sees old or new, whole
 
 
 def prune_dbt_runs(runs_dir: Path, keep: int) -> list[Path]:

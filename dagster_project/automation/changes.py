@@ -25,7 +25,7 @@ from typing import Callable
 
 import httpx
 
-from dagster_project.automation.pollers import Fetched, Http, PollResult
+from dagster_project.automation.polling import Fetched, Http, PollResult
 from dagster_project.ingest.landing import sha256_of
 from dagster_project.settings import Settings
 

@@ -2,7 +2,7 @@
 
 A poller turns "what did we see last time" (its state, kept in the publication sensor's cursor)
 into files fetched since, each with its HTTP validators. It knows nothing about Dagster; the
-publication sensor lands what it brings and requests the loads. Which poller a source gets follows
+publication sensor lands what it brings (the landing sensor requests their loads). Which poller a source gets follows
 from its spec (`url_template`, `index_url` + `link_pattern`) or a registered change feed
 (`automation/changes.py`, the CQC API).
 """
@@ -11,67 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import urljoin
 
 import httpx
 
-from dagster_project.ingest.fetch import FetchError, FetchResult, fetch
+from dagster_project.automation.changes import CHANGE_FEEDS, ChangeFeedPoller
+from dagster_project.automation.polling import Fetched, Http, Poller, PollResult
+from dagster_project.ingest.fetch import FetchError
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.settings import Settings
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A file a poller brought in (a temporary path the sensor lands, then removes)."""
-
-    path: Path
-    url: str
-    file_name: str
-    sha256: str
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass
-class PollResult:
-    files: list[Fetched]
-    state: dict
-    notes: list[str]
-    # Fetches that failed after their retries (FetchError.as_record()), for an alert each.
-    failures: list[dict] = field(default_factory=list)
-
-
-class Poller(Protocol):
-    name: str
-
-    def poll(self, state: dict, dest_dir: Path, http: "Http") -> PollResult: ...
-
-
-@dataclass(frozen=True)
-class Http:
-    """HTTP settings for one poll. Retries stay low: the next tick is the retry."""
-
-    timeout_s: float
-    max_bytes: int
-    retries: int = 1
-    backoff_s: float = 1.0
-    headers: dict | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "Http":
-        return cls(timeout_s=settings.http_timeout_s, max_bytes=settings.http_max_bytes, backoff_s=settings.http_backoff_s)
-
-    def get(self, url: str, dest_dir: Path, validators: dict | None = None, client: httpx.Client | None = None) -> FetchResult:
-        validators = validators or {}
-        return fetch(
-            url, dest_dir, etag=validators.get("etag"), last_modified=validators.get("last_modified"),
-            timeout_s=self.timeout_s, retries=self.retries, backoff_s=self.backoff_s, max_bytes=self.max_bytes,
-            headers=self.headers, client=client,
-        )
 
 
 def check_files(urls: list[str], state: dict, dest_dir: Path, http: Http) -> PollResult:
@@ -183,8 +134,6 @@ def recent_periods(spec: SourceSpec, today: dt.date, count: int = 3) -> list[str
 
 def pollers_for(spec: SourceSpec, settings: Settings, today: dt.date | None = None) -> list[Poller]:
     """The pollers a source's spec calls for; a URL override (NHS_WAREHOUSE_URL_<SOURCE>) replaces its URL."""
-    from dagster_project.automation.changes import CHANGE_FEEDS, ChangeFeedPoller
-
     override = settings.source_urls.get(spec.key)
     if spec.key in CHANGE_FEEDS:
         feed = CHANGE_FEEDS[spec.key]

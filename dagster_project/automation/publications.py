@@ -17,7 +17,8 @@ from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationConte
 
 from dagster_project.alerts import Notifier
 from dagster_project.automation import messages
-from dagster_project.automation.pollers import Http, pollers_for
+from dagster_project.automation.pollers import pollers_for
+from dagster_project.automation.polling import Http
 from dagster_project.ingest.intake import intake
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.spec import SourceSpec

@@ -20,7 +20,8 @@ import duckdb
 import pandas as pd
 
 from dagster_project.ingest.landing import LandedFile
-from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.ingest.columns import Column
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.warehouse import connect, quote_ident, table_exists
 
 LINEAGE_COLUMNS = (

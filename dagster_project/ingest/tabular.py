@@ -16,13 +16,16 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pandas as pd
 
 from dagster_project.ingest.errors import IngestError
-from dagster_project.ingest.spec import Column, SourceSpec, normalise_header
+from dagster_project.ingest.columns import Column, normalise_header
 from dagster_project.ingest.textfile import bounded_lines, looks_like_html, open_text
+
+if TYPE_CHECKING:  # the spec calls this module to parse; this one only reads the spec's fields
+    from dagster_project.ingest.spec import SourceSpec
 
 HEADER_SCAN_ROWS = 40
 PANDAS_DTYPES = {

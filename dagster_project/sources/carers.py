@@ -12,7 +12,8 @@ Two publications, one financial year per partition:
 from __future__ import annotations
 
 from dagster_project.ingest.periods import financial_year
-from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.ingest.columns import Column
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.sources import sace_tables
 
 OFLOG_COLUMNS = (

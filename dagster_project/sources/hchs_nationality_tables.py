@@ -26,7 +26,8 @@ import pandas as pd
 
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.periods import find_month
-from dagster_project.ingest.spec import Column, SourceSpec, normalise_header
+from dagster_project.ingest.columns import Column, normalise_header
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.ingest.tabular import HEADER_SCAN_ROWS, PANDAS_DTYPES, ParsedFile, read_all_sheets, to_text
 
 STAFF_GROUPS = {

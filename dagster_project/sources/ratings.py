@@ -18,7 +18,8 @@ below are the only fields extracted, and the export's column is declared dropped
 from __future__ import annotations
 
 
-from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.ingest.columns import Column
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.sources.cqc import exports
 from dagster_project.sources.cqc.api_tables import RATINGS, parse_bundle
 from dagster_project.sources.cqc.capture import LOCATIONS, PROVIDERS, looks_like_bundle, pack

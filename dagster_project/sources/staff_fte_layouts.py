@@ -21,7 +21,8 @@ import pandas as pd
 
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.periods import month_start
-from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.ingest.columns import Column
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.ingest.tabular import HEADER_SCAN_ROWS, PANDAS_DTYPES, ParsedFile, find_header, parse_tabular, read_rows
 
 ALL_STAFF_GROUPS = "all staff groups"

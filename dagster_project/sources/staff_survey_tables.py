@@ -22,7 +22,8 @@ from typing import Any
 import pandas as pd
 
 from dagster_project.ingest.errors import IngestError
-from dagster_project.ingest.spec import Column, SourceSpec, normalise_header
+from dagster_project.ingest.columns import Column, normalise_header
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.ingest.tabular import HEADER_SCAN_ROWS, PANDAS_DTYPES, ParsedFile, read_all_sheets, to_integer, to_number, to_text
 
 QUESTION = re.compile(r"q(\d{1,2})([a-z]?)", re.IGNORECASE)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import calendar
 import re
 
-from dagster_project.ingest.spec import Cadence, Column, SourceSpec
+from dagster_project.ingest.columns import Column
+from dagster_project.ingest.spec import Cadence, SourceSpec
 
 _MONTHS = {name.casefold(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.casefold(): number for number, name in enumerate(calendar.month_abbr) if name}

@@ -17,7 +17,8 @@
 from __future__ import annotations
 
 from dagster_project.ingest.periods import month_start, quarter_end_month
-from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.ingest.columns import Column
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.sources import hchs_nationality_tables, staff_fte_layouts, staff_survey_tables
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dagster_project.automation.pollers import Http, pollers_for
+from dagster_project.automation.pollers import pollers_for
+from dagster_project.automation.polling import Http
 from dagster_project.ingest import bundle
 from dagster_project.ingest.intake import intake
 from dagster_project.runner import land_samples, store_for

@@ -20,7 +20,8 @@ from tests.support.publisher import LoopbackServer, Publisher
 from tests.support.vintages import edited_vintage
 
 from dagster_project.automation.changes import ChangeFeed, ChangeFeedPoller
-from dagster_project.automation.pollers import Http, links
+from dagster_project.automation.pollers import links
+from dagster_project.automation.polling import Http
 from dagster_project.definitions import build_definitions
 from dagster_project.ingest.landing import LandingStore, sha256_of
 

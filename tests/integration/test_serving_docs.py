@@ -107,7 +107,7 @@ def test_docs_are_built_and_served_on_localhost_while_a_writer_holds_the_warehou
     output = (docs_home / "docs-command.log").read_text()
     assert f"http://127.0.0.1:{port}/" in output
     validations = int(re.search(r"GX Data Docs: (\d+) validation results", output).group(1))
-    assert validations >= 51  # one per loaded file and partition: the 51 A&E months at least
+    assert validations >= 9  # one per source loaded: a run's partitions are validated together
     assert (docs_home / "docs" / "gx" / "index.html").exists()
     # dbt met the writer's lock and waited for it (the command logs each retry).
     build_log = "".join(p.read_text() for p in (docs_home / "logs").glob("docs-*.log"))

@@ -177,10 +177,18 @@ def test_a_publication_that_cannot_be_fetched_is_alerted_with_each_attempt(home)
         assert kind == "fetch_failed" and JUNE in title
         assert "attempt 1: " in body and "attempt 2: " in body and "reset" in body.casefold()
         assert LandingStore(settings.landing_dir, settings.quarantine_dir).files("uec_ae_monthly") == []
-        # The next tick fetches again (nothing was recorded as seen) and, the fault gone, loads the month.
+        # The next tick fetches again (nothing was recorded as seen) and, the fault gone, lands the month,
+        # which the landing sensor then loads.
         pub.faults = []
-        again = _sensor(settings)(build_sensor_context(instance=instance, cursor=result.cursor))
-        assert [r.partition_key for r in again.run_requests] == ["2023-06-01"]
+        _sensor(settings)(build_sensor_context(instance=instance, cursor=result.cursor))
+        assert [f.periods for f in LandingStore(settings.landing_dir, settings.quarantine_dir).files("uec_ae_monthly")] == [
+            ("2023-06-01",)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from dagster_project.definitions import build_definitions
+
+            loads = build_definitions(settings).get_sensor_def("landing_folder")
+        assert [r.partition_key for r in loads(build_sensor_context(instance=instance)).run_requests] == ["2023-06-01"]
 
 
 def test_a_download_left_by_a_killed_fetch_is_swept_once_stale(publisher, tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.ingest.errors import IngestError
-from dagster_project.ingest.spec import Column
+from dagster_project.ingest.columns import Column
 from dagster_project.ingest.tabular import convert_cell
 
 NO_MISSING_MARKERS: frozenset[str] = frozenset({""})

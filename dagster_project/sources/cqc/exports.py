@@ -23,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from dagster_project.ingest.errors import IngestError
-from dagster_project.ingest.spec import Column, SourceSpec
+from dagster_project.ingest.columns import Column
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.ingest.tabular import ParsedFile, header_score, parse_tabular, records_frame
 
 WORKBOOK = "latest_ratings_workbook"
