@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install install-spark browser run test test-parity dev daemon bench clean
+.PHONY: install install-spark browser run test test-fast test-parity dev daemon bench bench-fast clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -51,9 +51,13 @@ browser:
 run: install
 	$(VENV)/bin/nhs-warehouse build
 
-## The whole test suite (what CI runs)
+## The whole test suite (what CI runs), on two workers (pytest-xdist; one per core here)
 test: install browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
+
+## The inner loop (a few minutes): everything but what builds whole warehouses, starts servers or kills processes
+test-fast: install
+	$(VENV)/bin/pytest -n 2 -m "not slow and not system and not faults and not parity"
 
 ## The same dbt project built on DuckDB and on Spark (dbt-spark, local session), every mart compared row for row
 test-parity: install-spark
@@ -66,6 +70,10 @@ dev: install
 ## Benchmarks: ratios measured in one run (see bench/README.md); DuckDB vs Spark runs Spark from the spark venv
 bench: install install-spark
 	$(VENV)/bin/python -m bench.run
+
+## The fast-feedback figures (make run, one more month, event latency...) for this checkout and the one before that work
+bench-fast: install
+	$(VENV)/bin/python -m bench.fast
 
 clean:
 	rm -rf $(VENV) $(SPARK_VENV) $(TOOLS) dbt/target

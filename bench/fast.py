@@ -156,7 +156,7 @@ def event(c: Checkout, work: Path, base: Path, *, new_instance: bool) -> dict:
     try:
         # The daemon's start (loading the code location) is not part of an event's latency.
         deadline = time.monotonic() + 120
-        while "Started dagster-daemon" not in (work / "daemon.log").read_text() and time.monotonic() < deadline:
+        while "Instance is configured with the following daemons" not in (work / "daemon.log").read_text() and time.monotonic() < deadline:
             time.sleep(0.5)
         time.sleep(5)
         incoming = home / "landing" / "incoming"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -22,6 +23,15 @@ def uec_sample(month: str) -> Path:
     matches = [p for p in UEC_SAMPLES if month in p.name]
     assert len(matches) == 1, f"expected one sample for {month}, found {matches}"
     return matches[0]
+
+
+def pytest_configure(config):
+    # The Dagster definitions are built from the dbt manifest; `make install` prepares it, and a
+    # model edited since then is parsed again here (once, before any worker imports the definitions).
+    if not hasattr(config, "workerinput"):
+        from dagster_project.assets.dbt_project import prepare_dbt_project
+
+        prepare_dbt_project()
 
 
 @pytest.fixture(autouse=True)
@@ -58,16 +68,34 @@ def run_cli(*args: str, home: Path, check: bool = False, timeout: float = 900, e
 def built_home(tmp_path_factory) -> Path:
     """A warehouse built from every bundled sample by `nhs-warehouse build`, shared read-only by tests.
 
+    Built once per test session, whichever pytest-xdist worker asks first (the others wait on a lock
+    and use the same home). A test that changes a home takes `built_home_copy` instead.
+
     A developer iterating on tests can set NHS_WAREHOUSE_TEST_BUILT_HOME to a home already built
     from the samples to skip the build (CI never sets it; the build then runs as here).
     """
     reuse = os.environ.get("NHS_WAREHOUSE_TEST_BUILT_HOME")
     if reuse:
         return Path(reuse).resolve()
-    home = tmp_path_factory.mktemp("built") / "home"
-    result = run_cli("build", home=home)
-    assert result.returncode == 0, f"build failed\n{result.stdout}\n{result.stderr}"
+    # The base temp folder is per worker; its parent is the session's, shared by all workers.
+    shared = tmp_path_factory.getbasetemp().parent
+    home = shared / "built" / "home"
+    with open(shared / "built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home.parent / "done").exists():
+            shutil.rmtree(home.parent, ignore_errors=True)
+            result = run_cli("build", home=home)
+            assert result.returncode == 0, f"build failed\n{result.stdout}\n{result.stderr}"
+            (home.parent / "done").write_text("")
     return home
+
+
+@pytest.fixture
+def built_home_copy(built_home, tmp_path) -> Path:
+    """A home of this test's own, copied from the session's built home: real work without a build."""
+    dest = tmp_path / "home"
+    shutil.copytree(built_home, dest, symlinks=True)
+    return dest
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from dagster_project.settings import PROJECT_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 QUERY = """
 {

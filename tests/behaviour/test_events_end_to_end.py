@@ -65,6 +65,7 @@ def england_rows(home: Path) -> list[tuple[str, int]]:
         con.close()
 
 
+@pytest.mark.system  # starts `nhs-warehouse daemon`
 def test_daemon_loads_a_dropped_month_into_the_serving_marts(home_copy, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NHS_WAREHOUSE_") and k != "DAGSTER_HOME"}
     env |= {

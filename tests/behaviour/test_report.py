@@ -18,7 +18,7 @@ from tests.integration.test_build import FIGURE_20
 from tests.support.browser import rendered_dom, screenshot
 from tests.support.page import Page
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 SHOT_SIZE = (1100, 2600)

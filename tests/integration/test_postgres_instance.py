@@ -23,7 +23,7 @@ from dagster_project.sources import SOURCES
 from tests.conftest import uec_sample
 from tests.support import postgres as pg
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 DEPLOY_INSTANCE = PROJECT_ROOT / "deploy" / "dagster.yaml"
 MONTHS = ["2023-05-01", "2023-06-01"]

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import CLI
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 HOLD_LOCK = """
 import sys, time, duckdb
