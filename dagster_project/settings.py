@@ -18,7 +18,7 @@ SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
 # Reference lists (dbt seeds) that expectation suites may read, e.g. the councils that exist.
 REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 
-# DuckDB 2.x writes a storage format DuckDB 1.4 cannot open; BI drivers still bundle 1.4 (STACK.md).
+# DuckDB 2.x writes a storage format DuckDB 1.4 cannot open; BI drivers still bundle 1.4 (docs/stack.md).
 STORAGE_COMPATIBILITY_VERSION = "v1.4.0"
 
 

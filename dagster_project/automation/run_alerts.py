@@ -1,7 +1,7 @@
 """Alerts from finished runs: failed runs, and failed checks in runs that succeeded.
 
 Open-source Dagster's run-failure sensor never sees a failed asset check, because a failed check
-does not fail its run (STACK.md). So one sensor reads every finished run, successful or not, from
+does not fail its run (docs/stack.md). So one sensor reads every finished run, successful or not, from
 the instance's run-status events after its cursor (storage ids, one per event type), and for each:
 
 * a failed Great Expectations gate alerts once per rejected file and partition; a gate that passes

@@ -39,7 +39,7 @@ def test_superset_sqlalchemy_uri_reflects_and_queries_the_marts(built_home):
     try:
         inspector = inspect(engine)
         # Superset lists views as datasets and reflects their columns (duckdb-engine's pg_catalog
-        # path, which SQLAlchemy 2.1 breaks: STACK.md).
+        # path, which SQLAlchemy 2.1 breaks: docs/stack.md).
         views = set(inspector.get_view_names())
         assert {"mart_uec_region_month", "fct_ae_provider_month", "dim_icb", "dim_region", "dim_month"} <= views
         columns = {c["name"]: str(c["type"]) for c in inspector.get_columns("mart_uec_region_month")}
