@@ -20,7 +20,6 @@ from dagster_project.ingest.landing import LandedFile, LandingStore
 from dagster_project.ingest.load import StagedLoad, current_vintage, stage_many, swap_in
 from dagster_project.ingest import parquet_mirror
 from dagster_project.ingest.spec import SourceSpec
-from dagster_project.ingest.tabular import ParsedFile
 
 log = logging.getLogger(__name__)
 

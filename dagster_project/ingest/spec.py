@@ -90,10 +90,6 @@ class SourceSpec:
         return (self.sample_glob,) if isinstance(self.sample_glob, str) else tuple(self.sample_glob)
 
     @property
-    def totals_table(self) -> str:
-        return f"raw.{self.key}__totals"
-
-    @property
     def suite_path(self) -> Path:
         from dagster_project.settings import EXPECTATIONS_DIR
 
