@@ -11,6 +11,7 @@
     nhs-warehouse dev                    the Dagster UI and daemon for this workspace
     nhs-warehouse docs [--no-serve]      build dbt docs and GX Data Docs into the home and serve them on localhost
     nhs-warehouse report                 write the HTML report from the published marts
+    nhs-warehouse check-registry [--write]   check every source spec against its suite, dbt source, sample, README row
 """
 
 from __future__ import annotations
@@ -550,6 +551,23 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_check_registry(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.sources import get_source
+    from dagster_project.sources.registry_check import check_registry, dbt_source_entry, write_readme
+
+    if args.dbt_source:
+        console.print(dbt_source_entry(get_source(args.dbt_source)), markup=False, soft_wrap=True)
+        return 0
+    if args.write and write_readme():
+        console.print("[green]✓[/] rewrote the README's source table from the specs")
+    problems = check_registry()
+    for problem in problems:
+        err_console.print(f"[red]✗[/] {problem}")
+    if not problems:
+        console.print("[green]✓[/] every source spec agrees with its suite, dbt source, staging model, sample and README row")
+    return 1 if problems else 0
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -581,6 +599,9 @@ def parser() -> argparse.ArgumentParser:
     docs.add_argument("--host", default="127.0.0.1")
     docs.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     sub.add_parser("report", help="write the HTML report from the published marts")
+    c = sub.add_parser("check-registry", help="check every source spec against its suite, dbt source, staging model, sample and README row")
+    c.add_argument("--write", action="store_true", help="rewrite the README's source table from the specs first")
+    c.add_argument("--dbt-source", metavar="KEY", help="print a dbt source table entry for KEY's raw table (columns described from the spec) and stop")
     return p
 
 
@@ -596,6 +617,7 @@ COMMANDS = {
     "dev": cmd_dev,
     "docs": cmd_docs,
     "report": cmd_report,
+    "check-registry": cmd_check_registry,
 }
 
 

@@ -18,6 +18,8 @@ from dagster import (
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
+    TableColumn,
+    TableSchema,
     asset,
 )
 from dagster_duckdb import DuckDBResource
@@ -67,6 +69,16 @@ def _failure_details(outcomes: list[PartitionOutcome]) -> list[dict]:
     return details
 
 
+def column_schema(spec: SourceSpec) -> TableSchema:
+    """The raw table's columns with the spec's descriptions, for the asset's page in the Dagster UI."""
+    return TableSchema(
+        columns=[
+            TableColumn(c.name, c.duckdb_type.lower(), description=c.description or None, tags={"required": str(c.required).lower()})
+            for c in spec.columns
+        ]
+    )
+
+
 def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
     key = raw_asset_key(spec)
 
@@ -84,6 +96,8 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
             "raw_table": spec.raw_table,
             "expectation_suite": MetadataValue.path(str(spec.suite_path)),
             "partitioning": spec.partitioning,
+            "row_key": ", ".join(spec.row_key),
+            "dagster/column_schema": column_schema(spec),
         },
         check_specs=[
             AssetCheckSpec(

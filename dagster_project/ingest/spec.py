@@ -53,6 +53,8 @@ class SourceSpec:
     # Where the bundled real samples are, relative to data/samples/: one glob, or several when a
     # publication's samples come in more than one layout or folder.
     sample_glob: str | tuple[str, ...] | None = None
+    # Why no real file is bundled, when none is (the registry check asks for one or the other).
+    sample_absent_because: str | None = None
     # Where the publisher puts it (a template with {period} or an index page), if fetched over HTTP.
     url_template: str | None = None
     index_url: str | None = None
@@ -66,7 +68,8 @@ class SourceSpec:
     detect: Callable[[Path], bool] | None = None
     # Extra raw tables a custom parser produces: suffix -> columns (the main table has suffix "").
     extra_tables: dict[str, tuple[Column, ...]] = field(default_factory=dict)
-    # Columns that identify a data row within one partition (for revision diffs and uniqueness).
+    # Columns that identify a data row within one partition: the suite checks them unique per period
+    # and mart_revisions compares vintages by them (sources/registry_check.py holds both to this).
     row_key: tuple[str, ...] = ()
     # Header spellings the reader drops on purpose, without a warning: personal data the warehouse
     # does not need (e.g. a registered manager's name) never reaches a raw table.

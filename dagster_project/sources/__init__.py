@@ -1,7 +1,9 @@
 """The publications the warehouse loads: one module per family, one SourceSpec per publication.
 
 `SOURCES` is the registry every other part reads (assets, validation, CLI, sensors). Adding a
-publication means adding its spec here, its suite in `expectations/`, its staging model and a sample.
+publication means adding its spec here, its suite in `expectations/`, its dbt source and staging
+model and a sample (docs/adding-a-publication.md); `nhs-warehouse check-registry`
+(`registry_check.py`) names whatever is missing or contradicts the spec.
 """
 
 from __future__ import annotations
