@@ -13,7 +13,8 @@ import pytest
 
 from dagster_project.settings import PROJECT_ROOT, SAMPLES_DIR, Settings, load_settings
 
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
+# The figures publishers printed, as the dbt seed the marts' tests read them (the repository tests itself).
+PUBLISHED_FIGURES = PROJECT_ROOT / "dbt" / "seeds" / "reference" / "published_figures.csv"
 CLI = Path(sys.executable).parent / "nhs-warehouse"
 UEC_SAMPLES = sorted((SAMPLES_DIR / "uec").glob("*.csv"))
 

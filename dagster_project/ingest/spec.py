@@ -31,6 +31,14 @@ class Cadence:
     due_after_days: int
 
 
+# A source's cadence when its spec names none, by partitioning.
+DEFAULT_CADENCE: dict[str, Cadence] = {
+    "monthly": Cadence("monthly", due_after_days=75),
+    "financial_year": Cadence("yearly", due_after_days=300),
+    "snapshot": Cadence("monthly", due_after_days=45),
+}
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     key: str
@@ -60,7 +68,7 @@ class SourceSpec:
     index_url: str | None = None
     # Which links on the index page are this publication's files (a regex on the URL path).
     link_pattern: str | None = None
-    # Release cadence for freshness checks; None: derived from the partitioning (automation/freshness.py).
+    # Release cadence for freshness checks (automation/freshness.py); None: DEFAULT_CADENCE of the partitioning.
     cadence: Cadence | None = None
     # A custom parser for shapes the tabular reader does not cover (nested JSON, workbooks).
     parser: Callable[[Path, "SourceSpec"], "ParsedFile"] | None = None
@@ -85,6 +93,10 @@ class SourceSpec:
     @property
     def raw_table(self) -> str:
         return f"raw.{self.key}"
+
+    @property
+    def release_cadence(self) -> Cadence:
+        return self.cadence or DEFAULT_CADENCE[self.partitioning]
 
     @property
     def sample_globs(self) -> tuple[str, ...]:

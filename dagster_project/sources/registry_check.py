@@ -301,14 +301,13 @@ def dbt_source_entry(spec: SourceSpec) -> str:
 
 def render_source_table(specs: Iterable[SourceSpec]) -> str:
     from dagster_project.automation.changes import CHANGE_FEEDS
-    from dagster_project.automation.freshness import cadence_of
 
     lines = [
         "| source (raw table) | publisher: publication | partitions | due | polled from | bundled sample |",
         "|---|---|---|---|---|---|",
     ]
     for spec in specs:
-        cadence = cadence_of(spec)
+        cadence = spec.release_cadence
         partitions = spec.partitioning.replace("_", " ") + (f" from {spec.first_period}" if spec.first_period else "")
         feed = CHANGE_FEEDS.get(spec.key)
         polled = spec.url_template or spec.index_url or (f"{feed.url} (change feed)" if feed else "")
