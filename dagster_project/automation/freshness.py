@@ -17,9 +17,9 @@ import datetime as dt
 
 from dagster import DefaultScheduleStatus, ScheduleDefinition, ScheduleEvaluationContext, SkipReason, schedule
 
-from dagster_project.alerts import Notifier
+from dagster_project.alerting.alerts import Notifier
 from dagster_project.assets.catalog import LOAD_JOBS, load_job_name
-from dagster_project.automation import messages
+from dagster_project.alerting import messages
 from dagster_project.automation.requests import pending_load_requests
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.spec import SourceSpec

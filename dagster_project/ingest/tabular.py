@@ -16,7 +16,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import pandas as pd
 
@@ -24,8 +24,26 @@ from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.columns import Column, normalise_header
 from dagster_project.ingest.textfile import bounded_lines, looks_like_html, open_text
 
-if TYPE_CHECKING:  # the spec calls this module to parse; this one only reads the spec's fields
-    from dagster_project.ingest.spec import SourceSpec
+
+class TableSpec(Protocol):
+    """What this reader reads of a source spec (`spec.SourceSpec` is one; it calls this module to parse)."""
+
+    key: str
+    title: str
+    format: str
+    columns: tuple[Column, ...]
+    sheet: str | None
+    period_column: str | None
+    period_from_value: Callable[[str], str] | None
+    is_total_row: Callable[[dict[str, str]], bool] | None
+    missing_markers: frozenset[str]
+    file_period: Callable[[list[dict[str, Any]]], str] | None
+
+    @property
+    def dropped_spellings(self) -> frozenset[str]: ...
+
+    def column(self, name: str) -> Column: ...
+
 
 HEADER_SCAN_ROWS = 40
 PANDAS_DTYPES = {
@@ -200,7 +218,7 @@ _looks_like_html = looks_like_html
 
 
 def read_rows(
-    path: Path, spec: SourceSpec, warnings: list[str], *, head_only: bool = False
+    path: Path, spec: TableSpec, warnings: list[str], *, head_only: bool = False
 ) -> Iterator[tuple[int, list[Any]]]:
     """Yield (row number as the publisher's file shows it, cells) for CSV or a workbook sheet.
 
@@ -325,7 +343,7 @@ def match_header(
     return index_of, unknown, duplicated
 
 
-def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path) -> Header:
+def find_header(rows: list[tuple[int, list[Any]]], spec: TableSpec, path: Path) -> Header:
     required = [c.name for c in spec.columns if c.required]
     best: tuple[int, int, dict[str, int]] | None = None
     for position, (row_number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -353,7 +371,7 @@ def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path)
     )
 
 
-def header_score(path: Path, spec: SourceSpec) -> float:
+def header_score(path: Path, spec: TableSpec) -> float:
     """Share of `spec`'s required columns in the best header row among the file's first rows."""
     # Workbook readers are chosen by extension; a CSV is recognised by its header alone.
     if spec.format in ("xlsx", "ods", "xls") and Path(path).suffix.lower().lstrip(".") != spec.format:
@@ -377,7 +395,7 @@ def header_score(path: Path, spec: SourceSpec) -> float:
 # The parser
 
 
-def parse_tabular(path: Path, spec: SourceSpec) -> ParsedFile:
+def parse_tabular(path: Path, spec: TableSpec) -> ParsedFile:
     """Parse one extract per its spec. Raises IngestError naming the file, row and column.
 
     Rows stream from the reader: the header is found among the first rows, and the rest are
@@ -494,7 +512,7 @@ def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) 
         )
 
 
-def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, path: Path) -> None:
+def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: TableSpec, path: Path) -> None:
     if spec.period_column is None and spec.file_period is not None:
         # A snapshot file: one period for every row, read from the rows as a whole.
         try:

@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 from tests.support.loopback import WebhookReceiver
 
-from dagster_project.alerts import Alert, Notifier
+from dagster_project.alerting.alerts import Alert, Notifier
 
 FAILURE = Alert(
     kind="gx_check_failed",

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from dagster_project.assets.dbt import published_models
-from dagster_project.publish import publish
+from dagster_project.serving.publish import publish
 from dagster_project.settings import PROJECT_ROOT
 from tests.conftest import run_cli
 from tests.integration.test_build import FIGURE_20

@@ -28,7 +28,7 @@ def sensor(home: Path, large: Path) -> None:
     import os
     import shutil
 
-    from dagster_project.alerts import Notifier
+    from dagster_project.alerting.alerts import Notifier
     from dagster_project.automation.landing import LandingCursor, take_incoming
     from dagster_project.settings import load_settings
 

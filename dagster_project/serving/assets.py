@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, AssetKey, AutomationCondition, Materi
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.dbt import published_models, published_partitions
-from dagster_project.publish import publish
+from dagster_project.serving.publish import publish
 from dagster_project.resources import WarehouseResource
 
 PUBLISHED = published_models()

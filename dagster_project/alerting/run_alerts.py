@@ -34,8 +34,8 @@ from dagster import (
     sensor,
 )
 
-from dagster_project.alerts import Notifier
-from dagster_project.automation import messages
+from dagster_project.alerting.alerts import Notifier
+from dagster_project.alerting import messages
 from dagster_project.settings import Settings
 
 SENSOR_NAME = "alerts_from_runs"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster_project.alerts import Alert
+from dagster_project.alerting.alerts import Alert
 from dagster_project.ingest.intake import IntakeResult
 from dagster_project.settings import Settings
 

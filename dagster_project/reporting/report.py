@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.settings import Settings
-from dagster_project.svg_charts import bar_chart, line_chart, stacked_bar_chart
+from dagster_project.reporting.svg_charts import bar_chart, line_chart, stacked_bar_chart
 
 FIGURE_20_MONTH = dt.date(2023, 6, 1)
 RATINGS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
