@@ -32,6 +32,16 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[2] if len(fqn) > 3 else (fqn[1] if len(fqn) > 2 else None)
 
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 1 and fqn[1] == "marts":
+            # Where a published number came from, asked of the number itself (dagster_project/explain.py).
+            metadata["explain"] = (
+                f'nhs-warehouse explain {dbt_resource_props["name"]} --where "<predicate>" --column <column>'
+            )
+        return metadata
+
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
         from dagster_project.automation.conditions import model_follows_upstream
 

@@ -23,7 +23,7 @@ import warnings
 from dagster_project.cli.build import cmd_build, cmd_build_spark, cmd_publish
 from dagster_project.cli.intake import cmd_fetch_cqc, cmd_ingest
 from dagster_project.cli.output import err_console
-from dagster_project.cli.read import cmd_docs, cmd_query, cmd_report, cmd_status
+from dagster_project.cli.read import cmd_docs, cmd_explain, cmd_query, cmd_report, cmd_status
 from dagster_project.cli.registry import cmd_check_registry
 from dagster_project.cli.servers import cmd_daemon, cmd_dev
 from dagster_project.settings import load_settings
@@ -57,6 +57,11 @@ def parser() -> argparse.ArgumentParser:
     docs.add_argument("--host", default="127.0.0.1")
     docs.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     sub.add_parser("report", help="write the HTML report from the published marts")
+    e = sub.add_parser("explain", help="trace a published number to the files, rows, checks and vintages that made it")
+    e.add_argument("mart", help="a published mart, e.g. mart_uec_region_month")
+    e.add_argument("--where", required=True, help="SQL predicate on the mart, e.g. \"region_name = 'London'\"")
+    e.add_argument("--column", help="the column whose value to explain")
+    e.add_argument("--format", choices=["text", "json"], default="text")
     c = sub.add_parser("check-registry", help="check every source spec against its suite, dbt source, staging model, sample and README row")
     c.add_argument("--write", action="store_true", help="rewrite the README's source table from the specs first")
     c.add_argument("--dbt-source", metavar="KEY", help="print a dbt source table entry for KEY's raw table (columns described from the spec) and stop")
@@ -75,6 +80,7 @@ COMMANDS = {
     "dev": cmd_dev,
     "docs": cmd_docs,
     "report": cmd_report,
+    "explain": cmd_explain,
     "check-registry": cmd_check_registry,
 }
 

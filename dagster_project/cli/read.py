@@ -1,10 +1,12 @@
-"""`query`, `status`, `report`, `docs`: read the warehouse and what it published, never write it."""
+"""`query`, `status`, `report`, `docs`, `explain`: read the warehouse and what it published, never write it."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import signal
+import sys
 
 from rich.table import Table
 
@@ -148,3 +150,18 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     console.print(f"Report of publication {report.version}: [bold]{report.path}[/]")
     return 0
 
+
+def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.assets.dbt_project import require_manifest
+    from dagster_project.explain import ExplainError, explain, render_text
+
+    try:
+        result = explain(settings, require_manifest(), args.mart, args.where, args.column)
+    except ExplainError as exc:
+        print(exc, file=sys.stderr)  # one line, however wide the terminal
+        return 2
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), indent=2, default=str))
+    else:
+        print(render_text(result))
+    return 0
