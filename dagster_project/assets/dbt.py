@@ -20,6 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from dagster_project.assets.dbt_project import dbt_project, require_manifest
 from dagster_project.assets.table_metadata import owners_of, table_metadata
+from dagster_project.publish import Description
 from dagster_project.ingest.load import ensure_raw_tables
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources import SOURCES
@@ -220,6 +221,18 @@ def _table(node: dict) -> str:
 def published_models() -> list[tuple[AssetKey, str]]:
     """(asset key, `schema.table`) of every model marked `meta.publish` (the marts), from the manifest."""
     return sorted(((translator.get_asset_key(node), _table(node)) for node in _published_nodes()), key=lambda item: item[1])
+
+
+def published_descriptions() -> dict[str, Description]:
+    """`schema.table` -> what the model's YAML says of it and of each column, for the serving DB's
+    comments (what BI tools and `duckdb` show beside a view and its columns)."""
+    return {
+        _table(node): Description(
+            " ".join((node.get("description") or "").split()),
+            {name: " ".join((c.get("description") or "").split()) for name, c in node.get("columns", {}).items()},
+        )
+        for node in _published_nodes()
+    }
 
 
 def published_partitions() -> dict[str, str]:
