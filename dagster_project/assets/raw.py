@@ -9,6 +9,7 @@ quarantine and the raw table keeps its previous vintage.
 
 
 from dagster import (
+    FreshnessPolicy,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -80,6 +81,11 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
         pool=DUCKDB_WRITER_POOL,
         kinds={"duckdb", "python"},
         owners=owners_of(spec.family),
+        # Dagster's own freshness (evaluated by the daemon, shown in the UI; automation/overdue.py alerts
+        # on it), from the same cadence the nightly lateness check reads.
+        freshness_policy=FreshnessPolicy.time_window(
+            warn_window=spec.release_cadence.overdue_after[0], fail_window=spec.release_cadence.overdue_after[1]
+        ),
         description=f"{spec.title} ({spec.publisher}), loaded into {spec.raw_table} through the expectation gate.",
         metadata={
             "publisher": spec.publisher,

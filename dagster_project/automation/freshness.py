@@ -25,15 +25,8 @@ from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.spec import Cadence, SourceSpec
 from dagster_project.settings import Settings
 
-DEFAULT_CADENCE = {
-    "monthly": Cadence("monthly", due_after_days=75),
-    "financial_year": Cadence("yearly", due_after_days=300),
-    "snapshot": Cadence("monthly", due_after_days=45),
-}
-
-
 def cadence_of(spec: SourceSpec) -> Cadence:
-    return spec.cadence or DEFAULT_CADENCE[spec.partitioning]
+    return spec.release_cadence
 
 
 def period_end(spec: SourceSpec, period: str) -> dt.date:
