@@ -6,3 +6,5 @@
 {{ config(materialized='table') }}
 
 select * from {{ revision_changes('uec_ae_monthly', ['org_code']) }}
+union all
+select * from {{ revision_changes('uec_ambsys_monthly', ['org_code']) }}
