@@ -87,3 +87,26 @@ def test_a_file_without_a_named_code_is_refused_by_name(tmp_path):
     with pytest.raises(IngestError) as caught:
         AMBSYS.parse(_copy_with(tmp_path, drop_a25))
     assert caught.value.reason == "missing_column" and caught.value.column == "a25"
+
+
+def test_the_publication_sensor_takes_the_time_series_link_and_nothing_else_on_the_page():
+    from dagster_project.automation.pollers import links
+
+    page = """<a href="/statistics/wp-content/uploads/sites/2/2026/05/AmbSYS-to-Apr-2026.csv">AmbSYS Time Series</a>
+    <a href="/statistics/wp-content/uploads/sites/2/2026/07/AmbSYS-to-Jun-2026-b4Uah.csv">later, with a suffix</a>
+    <a href="/statistics/wp-content/uploads/sites/2/2026/05/AmbCO-to-Jan-2026.csv">clinical outcomes</a>
+    <a href="/statistics/wp-content/uploads/sites/2/2026/05/AmbSYS-specification.pdf">specification</a>
+    <a href="/statistics/wp-content/uploads/sites/2/2024/07/Monthly-AE-June-2024.csv">A&E</a>"""
+    found = links(page, AMBSYS.index_url, AMBSYS.link_pattern)
+    assert [url.rsplit("/", 1)[1] for url in found] == ["AmbSYS-to-Apr-2026.csv", "AmbSYS-to-Jun-2026-b4Uah.csv"]
+
+
+def test_a_month_is_due_three_weeks_after_it_ends():
+    import datetime as dt
+
+    from dagster_project.automation.freshness import expected_latest, is_late
+
+    # NHS England publishes April 2026 on the second Thursday of May (14 May 2026).
+    assert expected_latest(AMBSYS, dt.date(2026, 5, 21)) == "2026-04-01"
+    assert expected_latest(AMBSYS, dt.date(2026, 5, 20)) == "2026-03-01"
+    assert is_late(AMBSYS, "2026-03-01", dt.date(2026, 5, 22))[0]
