@@ -22,14 +22,16 @@ regions as (
 ),
 
 org_rows as (
+    -- A join, not `in (subquery)` inside CASE: Spark allows subqueries only in filters.
     select
         source.*,
         case
             when upper(trim(source.org_code)) = 'ENG' then 'england'
-            when upper(trim(source.org_code)) in (select region_code from regions) then 'region'
+            when region_rows.region_code is not null then 'region'
             else 'trust'
         end as org_level
     from source
+    left join regions as region_rows on region_rows.region_code = upper(trim(source.org_code))
 )
 
 select
