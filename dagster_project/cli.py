@@ -419,7 +419,7 @@ def _print_recent_alerts(settings: Settings) -> None:
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     _prepare_dbt()
-    from dagster_project.assets.dbt import published_models, published_partitions
+    from dagster_project.assets.dbt import published_descriptions, published_models, published_partitions
     from dagster_project.publish import publish
     from dagster_project.warehouse import open_warehouse
 
@@ -430,7 +430,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     with open_warehouse(settings.warehouse_db, timeout_s=settings.lock_timeout_s) as con:
         result = publish(
             con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s,
-            partition_by=published_partitions(),
+            partition_by=published_partitions(), descriptions=published_descriptions(),
         )
     console.print(f"[green]✓[/] published version {result.version} ({len(result.tables)} marts) to {result.serving_db}")
     _print_cleanup(result)
@@ -550,6 +550,22 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.assets.dbt_project import require_manifest
+    from dagster_project.explain import ExplainError, explain, render_text
+
+    try:
+        result = explain(settings, require_manifest(), args.mart, args.where, args.column)
+    except ExplainError as exc:
+        print(exc, file=sys.stderr)  # one line, however wide the terminal
+        return 2
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), indent=2, default=str))
+    else:
+        print(render_text(result))
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -581,6 +597,11 @@ def parser() -> argparse.ArgumentParser:
     docs.add_argument("--host", default="127.0.0.1")
     docs.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     sub.add_parser("report", help="write the HTML report from the published marts")
+    e = sub.add_parser("explain", help="trace a published number to the files, rows, checks and vintages that made it")
+    e.add_argument("mart", help="a published mart, e.g. mart_uec_region_month")
+    e.add_argument("--where", required=True, help="SQL predicate on the mart, e.g. \"region_name = 'London'\"")
+    e.add_argument("--column", help="the column whose value to explain")
+    e.add_argument("--format", choices=["text", "json"], default="text")
     return p
 
 
@@ -596,6 +617,7 @@ COMMANDS = {
     "dev": cmd_dev,
     "docs": cmd_docs,
     "report": cmd_report,
+    "explain": cmd_explain,
 }
 
 

@@ -286,7 +286,7 @@ class _Staging:
             if sha in self.unreadable:
                 continue
             try:
-                parsed = self.loader.spec.parse(landed.path(self.loader.store.landing_dir))
+                parsed = self.loader.spec.parse(landed.path(self.loader.store.landing_dir), name=landed.original_name)
                 missing = [p for p in self.wanted[sha] if p not in parsed.periods]
                 empty = [p for p in parsed.periods if parsed.for_period(p)[""].empty]
                 if missing or empty:

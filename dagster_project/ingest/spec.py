@@ -46,6 +46,9 @@ class SourceSpec:
     # Canonical column whose value names the partition, and how to turn that value into the key.
     period_column: str | None = None
     period_from_value: Callable[[str], str] | None = None
+    # For layouts without the period column (an older export): the period read from the
+    # publisher's file name instead (the name as published, not the landing store's checksum name).
+    period_from_name: Callable[[str], str] | None = None
     # Given a data row as {canonical name: cell text}, is it a publisher totals row?
     is_total_row: Callable[[dict[str, str]], bool] | None = None
     missing_markers: frozenset[str] = DEFAULT_MISSING_MARKERS
@@ -99,11 +102,17 @@ class SourceSpec:
 
         return EXPECTATIONS_DIR / f"{self.key}.json"
 
-    def parse(self, path: Path) -> "ParsedFile":
-        """Parse one extract of this publication; raises IngestError naming file, row and column."""
+    def parse(self, path: Path, name: str | None = None) -> "ParsedFile":
+        """Parse one extract of this publication; raises IngestError naming file, row and column.
+
+        `name` is the publisher's file name when `path` is a copy stored under another (landing
+        names files by checksum); only `period_from_name` reads it.
+        """
         from dagster_project.ingest.tabular import parse_tabular
 
-        return (self.parser or parse_tabular)(Path(path), self)
+        if self.parser is not None:
+            return self.parser(Path(path), self)
+        return parse_tabular(Path(path), self, name=name)
 
     def match_score(self, path: Path) -> float:
         """How much a file looks like this publication, by content (not name): 1.0 is certain.

@@ -377,8 +377,10 @@ def header_score(path: Path, spec: SourceSpec) -> float:
 # The parser
 
 
-def parse_tabular(path: Path, spec: SourceSpec) -> ParsedFile:
+def parse_tabular(path: Path, spec: SourceSpec, name: str | None = None) -> ParsedFile:
     """Parse one extract per its spec. Raises IngestError naming the file, row and column.
+
+    `name` is the publisher's file name when `path` is a stored copy (see `SourceSpec.parse`).
 
     Rows stream from the reader: the header is found among the first rows, and the rest are
     converted as they are read, so the file itself is never held in memory.
@@ -438,7 +440,7 @@ def parse_tabular(path: Path, spec: SourceSpec) -> ParsedFile:
     for i, (row_number, value) in sorted(unnamed_with_values.items()):
         # A value under a blank header cell cannot be mapped to any column: say so rather than lose it quietly.
         warnings.append(f"{path.name}: column {i + 1} has no header but holds values (e.g. {value!r} at row {row_number}); ignored")
-    _assign_periods(data, spec, path)
+    _assign_periods(data, spec, path, name or path.name)
     tables = {suffix: _frame(records, spec.columns) for suffix, records in data.items() if suffix == "" or spec.is_total_row}
     return ParsedFile(source_key=spec.key, path=path, tables=tables, warnings=warnings)
 
@@ -494,7 +496,19 @@ def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) 
         )
 
 
-def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, path: Path) -> None:
+def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, path: Path, name: str) -> None:
+    if spec.period_from_name is not None and all(r.get(spec.period_column) is None for r in data[""]):
+        # A layout without the period column: the publisher's file name says which month it is.
+        try:
+            period = spec.period_from_name(name)
+        except ValueError as exc:
+            raise IngestError(
+                f"the file has no {spec.period_column} column and its name {name!r} does not say the period ({exc})",
+                file=path, reason="bad_period",
+            ) from exc
+        for record in data[""] + data["totals"]:
+            record["_period"] = period
+        return
     if spec.period_column is None and spec.file_period is not None:
         # A snapshot file: one period for every row, read from the rows as a whole.
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.sources.ambsys import UEC_AMBSYS_MONTHLY
 from dagster_project.sources.carers import ASCOF_COUNCIL_MEASURES, SACE_COUNCIL_TABLES
+from dagster_project.sources.mental_health import MH_OAPS_MONTHLY
 from dagster_project.sources.ratings import RATINGS_SPECS
 from dagster_project.sources.uec import UEC_AE_MONTHLY
 from dagster_project.sources.workforce import (
@@ -34,6 +35,7 @@ SOURCES: dict[str, SourceSpec] = {
         NHS_DOCTORS_BY_SPECIALTY,
         NHS_VACANCIES,
         NHS_STAFF_SURVEY,
+        MH_OAPS_MONTHLY,
     )
 }
 

@@ -22,6 +22,8 @@ select
     current_ratings.rated_organisation_id,
     current_ratings.snapshot_date as as_at_date,
     current_ratings.source,
-    current_ratings.rating_key
+    current_ratings.rating_key,
+    -- The landed file (API capture or export) the rating was read from: `nhs-warehouse explain`.
+    current_ratings.source_file_sha256
 from current_ratings
 left join locations on locations.location_id = current_ratings.location_id
