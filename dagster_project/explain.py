@@ -105,7 +105,7 @@ class Explanation:
 class Manifest:
     """The project's manifest (models, YAML, lineage) and, from the home's dbt runs, compiled SQL."""
 
-    def __init__(self, manifest_path: Path, runs_dir: Path):
+    def __init__(self, manifest_path: Path, runs_dir: Path, kept_sql: Path | None = None):
         self.data = json.loads(manifest_path.read_text())
         self.nodes: dict[str, dict] = {**self.data["nodes"], **self.data["sources"]}
         self.by_relation = {
@@ -115,6 +115,7 @@ class Manifest:
             node["name"]: uid for uid, node in self.data["nodes"].items() if node["resource_type"] in ("model", "seed", "snapshot")
         }
         self._runs = sorted((p for p in runs_dir.glob("*/manifest.json")), reverse=True) if runs_dir.exists() else []
+        self._kept_sql = kept_sql
         self._compiled: dict[str, str] | None = None
 
     def node(self, name: str) -> dict | None:
@@ -125,7 +126,13 @@ class Manifest:
         """The newest compiled SQL of a model among the home's dbt runs (a run compiles what it selected)."""
         if self._compiled is None:
             self._compiled = {}
-            for path in self._runs:
+            if self._kept_sql is not None and self._kept_sql.exists():
+                try:
+                    self._compiled = json.loads(self._kept_sql.read_text())
+                    return self._compiled.get(uid)
+                except ValueError:
+                    self._compiled = {}
+            for path in self._runs:  # a home built before the SQL was kept
                 try:
                     nodes = json.loads(path.read_text())["nodes"]
                 except (OSError, ValueError, KeyError):
@@ -235,7 +242,7 @@ def explain(settings: Settings, manifest_path: Path, mart: str, where: str, colu
             if is_lock_error(exc):
                 raise ExplainError(f"{settings.warehouse_db} is locked by a running load; try again when it ends") from None
             raise
-        return _explain(con, Manifest(manifest_path, settings.dbt_runs_dir), settings, mart, where, column)
+        return _explain(con, Manifest(manifest_path, settings.dbt_runs_dir, settings.dbt_compiled_sql), settings, mart, where, column)
     finally:
         con.close()
 

@@ -43,6 +43,9 @@ run_queue:
   dequeue_interval_seconds: 1
 telemetry:
   enabled: false
+# Dagster's freshness daemon: evaluates each raw asset's freshness policy (assets/raw.py) every 30 s.
+freshness:
+  enabled: true
 """
 
 

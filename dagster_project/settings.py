@@ -116,6 +116,11 @@ class Settings:
         return self.home / "dbt" / "runs"
 
     @property
+    def dbt_compiled_sql(self) -> Path:
+        """The newest compiled SQL of every dbt node this home built (assets/dbt.py keeps it; explain reads it)."""
+        return self.home / "dbt" / "compiled_sql.json"
+
+    @property
     def serving_dir(self) -> Path:
         return self.home / "serving"
 

@@ -4,5 +4,6 @@
                     reminders and resolution
     run_alerts.py   the sensor reading finished runs: failed runs, GX gates and dbt tests (even in
                     runs that succeeded) -> alerts
+    overdue.py      Dagster's freshness verdicts on raw assets (not loaded within their cadence) -> alerts
     messages.py     what each alert says (what failed, where, what was kept, links)
 """

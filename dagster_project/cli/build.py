@@ -119,7 +119,7 @@ def cmd_build_spark(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     prepare_dbt()
-    from dagster_project.assets.dbt import published_models, published_partitions
+    from dagster_project.assets.dbt import published_descriptions, published_models, published_partitions
     from dagster_project.serving.publish import publish
     from dagster_project.warehouse import open_warehouse
 
@@ -130,7 +130,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     with open_warehouse(settings.warehouse_db, timeout_s=settings.lock_timeout_s) as con:
         result = publish(
             con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s,
-            partition_by=published_partitions(),
+            partition_by=published_partitions(), descriptions=published_descriptions(),
         )
     console.print(f"[green]✓[/] published version {result.version} ({len(result.tables)} marts) to {result.serving_db}")
     print_cleanup(result)

@@ -32,6 +32,15 @@ LINEAGE_COLUMNS = (
     ("_loaded_at", "TIMESTAMP"),
     ("_row_number", "BIGINT"),
 )
+# What each lineage column says, for the asset catalog's column schema (assets/raw.py).
+LINEAGE_DESCRIPTIONS = {
+    "_source_key": "The source (SourceSpec key) the row was loaded for.",
+    "_period": "The partition the row belongs to (e.g. the month start 2023-06-01).",
+    "_file_name": "The publisher's file name the row was read from.",
+    "_file_sha256": "sha256 of that file, as kept in the landing store.",
+    "_loaded_at": "When the row's vintage was swapped into the raw table (UTC).",
+    "_row_number": "The row's line in the file (1 = first data row), for finding it by hand.",
+}
 
 
 @dataclass(frozen=True)

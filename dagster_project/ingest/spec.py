@@ -7,6 +7,8 @@ all driven from it, so a source's URL, columns and suite have one home.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal
@@ -30,9 +32,22 @@ class Cadence:
     every: Literal["daily", "monthly", "yearly"]
     due_after_days: int
 
+    @property
+    def interval(self) -> dt.timedelta:
+        return dt.timedelta(days=RELEASE_INTERVAL_DAYS[self.every])
 
-# A source's cadence when its spec names none, by partitioning.
-DEFAULT_CADENCE: dict[str, Cadence] = {
+    @property
+    def overdue_after(self) -> tuple[dt.timedelta, dt.timedelta]:
+        """(warn, fail): how long after its last load the raw asset is overdue in Dagster's freshness
+        (assets/raw.py). A release is expected every interval; warn two days after it, fail after a
+        grace of a week (a month for yearly releases), as publishers slip by days, not intervals."""
+        grace = dt.timedelta(days=30 if self.every == "yearly" else 7)
+        return self.interval + dt.timedelta(days=2), self.interval + grace
+
+
+RELEASE_INTERVAL_DAYS = {"daily": 1, "monthly": 31, "yearly": 366}
+# A source that declares no cadence is released as its partitioning suggests.
+DEFAULT_CADENCE = {
     "monthly": Cadence("monthly", due_after_days=75),
     "financial_year": Cadence("yearly", due_after_days=300),
     "snapshot": Cadence("monthly", due_after_days=45),

@@ -9,6 +9,7 @@ model and a sample (docs/adding-a-publication.md); `nhs-warehouse check-registry
 from __future__ import annotations
 
 from dagster_project.ingest.spec import SourceSpec
+from dagster_project.sources.ambsys import UEC_AMBSYS_MONTHLY
 from dagster_project.sources.carers import ASCOF_COUNCIL_MEASURES, SACE_COUNCIL_TABLES
 from dagster_project.sources.mental_health import MH_OAPS_MONTHLY
 from dagster_project.sources.ratings import RATINGS_SPECS
@@ -26,6 +27,7 @@ SOURCES: dict[str, SourceSpec] = {
     spec.key: spec
     for spec in (
         UEC_AE_MONTHLY,
+        UEC_AMBSYS_MONTHLY,
         *RATINGS_SPECS,
         ASCOF_COUNCIL_MEASURES,
         SACE_COUNCIL_TABLES,
