@@ -166,7 +166,9 @@ def test_a_row_key_the_suite_does_not_check_is_named(copy):
 
 def test_a_revisions_mart_comparing_by_another_key_is_named(copy):
     path = copy.root / "dbt/models/marts/revisions/mart_revisions.sql"
-    path.write_text(path.read_text().replace("['org_code']", "['org_code', 'parent_org']"))
+    call = "revision_changes('uec_ae_monthly', ['org_code']"
+    assert path.read_text().count(call) == 1
+    path.write_text(path.read_text().replace(call, "revision_changes('uec_ae_monthly', ['org_code', 'parent_org']"))
     assert "['org_code', 'parent_org']" in _only(problems_of(copy), "uec_ae_monthly", "row key")
 
 
