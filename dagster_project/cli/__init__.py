@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -26,12 +27,31 @@ from dagster_project.cli.output import err_console
 from dagster_project.cli.read import cmd_docs, cmd_explain, cmd_query, cmd_report, cmd_status
 from dagster_project.cli.registry import cmd_check_registry
 from dagster_project.cli.servers import cmd_daemon, cmd_dev
-from dagster_project.settings import load_settings
+from dagster_project.sources import UnknownSource
+from dagster_project.settings import SettingsError, load_settings
+
+USAGE_ERROR = 2  # a wrong command, option, source, path or setting: as argparse and most CLIs say it
+
+
+class UsageError(Exception):
+    """Something the user typed or set is wrong: one line naming it and what is allowed, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (what was wrong and where to look) instead of usage + error."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nhs-warehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="nhs-warehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(
+        "--debug", action="store_true",
+        help="show the traceback of an error (or set NHS_WAREHOUSE_DEBUG=1)",
+    )
+    p.add_argument("--settings", action="store_true", help="print the effective settings (secrets masked) and stop")
+    sub = p.add_subparsers(dest="command", required=False, parser_class=_Parser)
     b = sub.add_parser("build", help="land samples, load pending partitions, build and publish marts")
     b.add_argument("--no-samples", action="store_true", help="do not land the bundled samples first")
     b.add_argument("--force", action="store_true", help="rebuild and republish marts even if no raw data changed")
@@ -88,13 +108,43 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="dagster")
-    args = parser().parse_args(argv)
-    settings = load_settings()
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv or os.environ.get("NHS_WAREHOUSE_DEBUG", "").strip() not in ("", "0", "off", "false", "no")
     try:
+        args = parser().parse_args(argv)
+        settings = load_settings()
+        if args.settings:
+            return print_settings(settings)
+        if args.command is None:
+            raise UsageError("a command is needed: build, ingest, query, status, explain, ... (see `nhs-warehouse --help`)")
         return COMMANDS[args.command](args, settings)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
+    except (UsageError, SettingsError, UnknownSource, FileNotFoundError) as exc:
+        if debug:
+            raise
+        print(f"nhs-warehouse: {_one_line(exc)}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such file or folder: {exc.filename}"
+    text = str(exc).strip().strip("'\"")
+    return " ".join(text.split())
+
+
+def print_settings(settings) -> int:
+    from rich.table import Table
+
+    from dagster_project.cli.output import console
+
+    table = Table("environment variable", "value", title="Effective settings (secrets masked)")
+    for name, value in settings.effective().items():
+        table.add_row(name, "" if value is None else str(value))
+    console.print(table)
+    return 0
 
 
 

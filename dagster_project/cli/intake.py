@@ -20,7 +20,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     paths = [Path(p) for p in args.paths]
     missing = [p for p in paths if not p.exists()]
     for p in missing:
-        err_console.print(f"[red]✗[/] {p}: no such file")
+        err_console.print(f"[red]✗[/] {p}: no such file or folder")
     bad = bool(missing)
     for path in (p for p in paths if p.exists()):
         # A folder is a capture of many documents (e.g. the CQC API): each source lands its part.
@@ -35,19 +35,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             bad |= not result.ok
     if not bad:
         console.print("Run [bold]nhs-warehouse build[/] (or let the daemon's sensors) load them.")
-    return 1 if bad else 0
+    # A path that does not exist is a usage error (2); a file refused on its content is a data error (1).
+    return 2 if missing else (1 if bad else 0)
 
 
 
 def cmd_fetch_cqc(args: argparse.Namespace, settings: Settings) -> int:
-    import dataclasses
-
+    
     from dagster_project.ingest.fetch import FetchError
     from dagster_project.sources.cqc.api import capture_to_landing
 
     settings.ensure_dirs()
-    settings = dataclasses.replace(
-        settings,
+    settings = settings.replace(
         cqc_local_authority=args.local_authority or settings.cqc_local_authority,
         cqc_region=args.region or settings.cqc_region,
     )

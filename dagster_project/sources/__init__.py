@@ -42,8 +42,12 @@ SOURCES: dict[str, SourceSpec] = {
 }
 
 
+class UnknownSource(LookupError):
+    """A source key that names no publication (the CLI says so in one line, exit status 2)."""
+
+
 def get_source(key: str) -> SourceSpec:
     try:
         return SOURCES[key]
     except KeyError:
-        raise KeyError(f"unknown source {key!r}; known: {', '.join(sorted(SOURCES))}") from None
+        raise UnknownSource(f"unknown source {key!r}; known: {', '.join(sorted(SOURCES))}") from None

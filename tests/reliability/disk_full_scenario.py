@@ -23,8 +23,7 @@ def _listing(root: Path) -> list[str]:
 
 
 def sensor(home: Path, large: Path) -> None:
-    import dataclasses
-    import logging
+        import logging
     import os
     import shutil
 
@@ -33,7 +32,7 @@ def sensor(home: Path, large: Path) -> None:
     from dagster_project.settings import load_settings
 
     os.environ["NHS_WAREHOUSE_HOME"] = str(home)
-    settings = dataclasses.replace(load_settings(), landing_settle_s=0.0)
+    settings = load_settings().replace(landing_settle_s=0.0)
     settings.incoming_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(large, settings.incoming_dir / large.name)
     store = LandingStore(settings.landing_dir, settings.quarantine_dir)
