@@ -23,7 +23,7 @@ def _listing(root: Path) -> list[str]:
 
 
 def sensor(home: Path, large: Path) -> None:
-        import logging
+    import logging
     import os
     import shutil
 
