@@ -136,10 +136,15 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.assets.dbt_project import require_manifest
     from dagster_project.reporting.report import ReportError, build_report
 
     try:
-        report = build_report(settings)
+        manifest = require_manifest()
+    except RuntimeError:
+        manifest = None  # the explanation pages say how to prepare it; the report itself needs none
+    try:
+        report = build_report(settings, manifest)
     except ReportError as exc:
         err_console.print(f"[red]✗[/] {exc}")
         return 1
@@ -147,6 +152,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         mark = "[green]✓[/]" if section.loaded else "[yellow]–[/]"
         note = "" if section.loaded else "  [dim](not in this publication yet)[/]"
         console.print(f"{mark} {section.title}{note}")
+    if report.explain_pages:
+        console.print(f"Where the numbers come from: {len(report.explain_pages)} pages in [dim]{report.explain_pages[0].parent}[/]")
     console.print(f"Report of publication {report.version}: [bold]{report.path}[/]")
     return 0
 
