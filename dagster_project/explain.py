@@ -281,6 +281,7 @@ def _explain(con, manifest: Manifest, settings: Settings, mart: str, where: str,
     result = Explanation(mart, where, column, rows, value, models, [f"raw.{s}.{f}" for s, f in fields], additive and bool(fields))
 
     declared = (node.get("meta") or {}).get("explain") or (node.get("config", {}).get("meta") or {}).get("explain")
+    period_column = (declared or {}).get("period", "month_start")
     if declared:
         fact_name, match = declared["rows_from"], declared["match"]
     elif "source_file_sha256" in columns:
@@ -299,7 +300,7 @@ def _explain(con, manifest: Manifest, settings: Settings, mart: str, where: str,
         con.execute(
             f"create temp table f as select distinct f.* from {fact['relation_name']} f join m on {match}"
         )
-    _trace_files(con, settings, result, fields)
+    _trace_files(con, settings, result, fields, period_column if period_column in _columns(con, "f") else None)
     return result
 
 
@@ -327,15 +328,23 @@ def _model_path(manifest: Manifest, uid: str) -> list[ModelStep]:
     return steps
 
 
-def _trace_files(con, settings: Settings, result: Explanation, fields: list[tuple[str, str]]) -> None:
+def _trace_files(
+    con, settings: Settings, result: Explanation, fields: list[tuple[str, str]], period_column: str | None
+) -> None:
+    """The loads the fact rows came from: by file, and by the rows' own periods when the fact says
+    which partition a row is (`month_start`, or `meta.explain.period`), since one file can hold many
+    (an AmbSYS release holds every month since 2017: its April 2026 figure is that month's rows)."""
+    in_periods = (
+        f"and period in (select distinct cast(f.{quote_ident(period_column)} as varchar) from f)" if period_column else ""
+    )
     # Vintages are numbered over every load of a partition, before picking the ones the rows came from.
-    loads = _rows(con, """
+    loads = _rows(con, f"""
         select * from (
             select source_key, period, file_sha256, file_name, loaded_at, is_current, superseded_at,
                    row_number() over (partition by source_key, period order by loaded_at) as vintage_number
             from warehouse.meta.partition_loads
         )
-        where is_current and file_sha256 in (select distinct source_file_sha256 from f)
+        where is_current and file_sha256 in (select distinct source_file_sha256 from f) {in_periods}
         order by source_key, period
     """)
     sum_of = {}
