@@ -61,6 +61,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             str(len(pending.get(key, []))),
         )
     console.print(table)
+    for key, spec in SOURCES.items():
+        # A layout never read from a real published file: what loaded may not be what the publisher means.
+        if loads.get(key, (0,))[0] and not spec.layout_verified:
+            console.print(
+                f"[yellow]⚠ {key}: its layout is unverified[/] (no real published file bundled: "
+                f"{spec.sample_absent_because}); check what loaded against the publisher's own figures"
+            )
     if failed_checks:
         checks = Table(title="Failed expectations (latest 20)")
         for c in ("source", "partition", "expectation", "column", "observed", "when"):

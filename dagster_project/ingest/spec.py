@@ -113,6 +113,12 @@ class SourceSpec:
         return f"raw.{self.key}"
 
     @property
+    def layout_verified(self) -> bool:
+        """Whether the layout has been read from a real published file: a bundled sample (cited in
+        data/samples/README.md, read by the tests). A layout written from a description is not."""
+        return bool(self.sample_globs)
+
+    @property
     def release_cadence(self) -> Cadence:
         return self.cadence or DEFAULT_CADENCE[self.partitioning]
 

@@ -303,7 +303,7 @@ def render_source_table(specs: Iterable[SourceSpec]) -> str:
     from dagster_project.automation.changes import CHANGE_FEEDS
 
     lines = [
-        "| source (raw table) | publisher: publication | partitions | due | polled from | bundled sample |",
+        "| source (raw table) | publisher: publication | partitions | due | polled from | layout verified with (bundled real file) |",
         "|---|---|---|---|---|---|",
     ]
     for spec in specs:
@@ -312,7 +312,7 @@ def render_source_table(specs: Iterable[SourceSpec]) -> str:
         feed = CHANGE_FEEDS.get(spec.key)
         polled = spec.url_template or spec.index_url or (f"{feed.url} (change feed)" if feed else "")
         polled = polled or "no poller of its own"
-        sample = ", ".join(f"`{g}`" for g in spec.sample_globs) or f"none: {spec.sample_absent_because}"
+        sample = ", ".join(f"`{g}`" for g in spec.sample_globs) or f"**unverified**: {spec.sample_absent_because}"
         lines.append(
             f"| `{spec.key}` | {spec.publisher}: {spec.title} | {partitions} | {cadence.every}, "
             f"{cadence.due_after_days} days after the period | {polled} | {sample} |"
