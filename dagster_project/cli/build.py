@@ -7,7 +7,7 @@ import datetime as dt
 import shlex
 import time
 
-from dagster_project.cli.output import captured_output, console, err_console, period_label, tail
+from dagster_project.cli.output import captured_output, console, err_console, period_label, progress_bar, tail
 from dagster_project.cli.runs import print_build_summary, print_cleanup, run_and_report
 from dagster_project.settings import Settings
 
@@ -57,15 +57,19 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         failures += failed
     else:
         loaded: set[str] = set()
-        for source, periods in pending.items():
-            summary, failed = run_and_report(
-                f"Loading {source}: {len(periods)} partitions ({period_label(periods)}) through the gate…",
-                log_path,
-                lambda: runner.run_load(settings, source, periods, transform=False),
-            )
-            failures += failed
-            if summary.metadata.get(f"raw/{source}", {}).get("partitions_loaded"):
-                loaded.add(source)
+        with progress_bar("sources loaded") as progress:
+            progress.add_task("Loading", total=len(pending))
+            for source, periods in pending.items():
+                summary, failed = run_and_report(
+                    f"Loading {source}: {len(periods)} partitions ({period_label(periods)}) through the gate…",
+                    log_path,
+                    lambda: runner.run_load(settings, source, periods, transform=False),
+                    progress,
+                )
+                progress.advance(progress.task_ids[0])
+                failures += failed
+                if summary.metadata.get(f"raw/{source}", {}).get("partitions_loaded"):
+                    loaded.add(source)
         if loaded or args.force or not settings.serving_db.exists():
             _, failed = run_and_report(
                 "Building marts (dbt build: models and tests) and publishing the serving DB…",

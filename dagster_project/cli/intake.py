@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dagster_project.cli.output import console, err_console
+from dagster_project.cli.output import progress_bar, console, err_console
 from dagster_project.settings import Settings
 
 
@@ -22,17 +22,22 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     for p in missing:
         err_console.print(f"[red]✗[/] {p}: no such file or folder")
     bad = bool(missing)
-    for path in (p for p in paths if p.exists()):
-        # A folder is a capture of many documents (e.g. the CQC API): each source lands its part.
-        results = (
-            intake_folder(path, store, SOURCES.values(), spec=spec) if path.is_dir()
-            else [intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes)]
-        )
-        for result in results:
-            mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
-            where = f" [dim]({result.source})[/]" if result.source else ""
-            console.print(f"{mark} {result.message}{where}")
-            bad |= not result.ok
+    present = [p for p in paths if p.exists()]
+    with progress_bar("files") as progress:
+        task = progress.add_task("Landing", total=len(present))
+        for path in present:
+            progress.update(task, description=f"Landing {path.name}")
+            # A folder is a capture of many documents (e.g. the CQC API): each source lands its part.
+            results = (
+                intake_folder(path, store, SOURCES.values(), spec=spec) if path.is_dir()
+                else [intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes)]
+            )
+            for result in results:
+                mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+                where = f" [dim]({result.source})[/]" if result.source else ""
+                console.print(f"{mark} {result.message}{where}")
+                bad |= not result.ok
+            progress.advance(task)
     if not bad:
         console.print("Run [bold]nhs-warehouse build[/] (or let the daemon's sensors) load them.")
     # A path that does not exist is a usage error (2); a file refused on its content is a data error (1).

@@ -19,6 +19,18 @@ err_console = Console(file=sys.__stderr__, highlight=False)
 
 
 
+def progress_bar(what: str):
+    """A progress bar with counts (done/total, elapsed) for work in several steps; on a terminal only
+    (piped output and CI logs get the one-line results, not redraws)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(what), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    )
+
+
 @contextlib.contextmanager
 def captured_output(log_path: Path):
     """Send Dagster's and dbt's chatter to a log file while a spinner shows progress."""

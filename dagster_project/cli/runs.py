@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import time
 from pathlib import Path
@@ -16,10 +18,15 @@ if TYPE_CHECKING:
     from dagster_project.runner import RunSummary
 
 
-def run_and_report(label: str, log_path: Path, run: Callable[[], "RunSummary"]) -> tuple["RunSummary", list[str]]:
-    """Start a run behind a spinner (its logs to `log_path`), print what it did, return it and its failures."""
+def run_and_report(
+    label: str, log_path: Path, run: Callable[[], "RunSummary"], progress=None
+) -> tuple["RunSummary", list[str]]:
+    """Start a run behind a spinner, or behind `progress`'s bar when several runs make one command
+    (its logs to `log_path`); print what it did, return it and its failures."""
     started = time.perf_counter()
-    with console.status(label), captured_output(log_path):
+    if progress is not None:
+        progress.update(progress.task_ids[0], description=label)
+    with (console.status(label) if progress is None else contextlib.nullcontext()), captured_output(log_path):
         summary = run()
     return summary, report_run(summary, time.perf_counter() - started, log_path)
 

@@ -54,3 +54,29 @@ def test_settings_prints_the_effective_settings_with_secrets_masked(tmp_path):
     assert "NHS_WAREHOUSE_CQC_API_KEY" in result.stdout and "********" in result.stdout
     assert "s3cret" not in result.stdout
     assert str(tmp_path / "home") in result.stdout
+
+
+def test_progress_shows_counts_on_a_terminal_and_nothing_when_piped(tmp_path):
+    """`ingest` of several files draws a bar with done/total on a terminal (a pty, via util-linux
+    `script`) and prints only its result lines when its output is a pipe."""
+    import os
+    import shlex
+    import shutil
+    import subprocess
+
+    from tests.conftest import CLI, uec_sample
+
+    files = [uec_sample("June-2023"), uec_sample("May-2023")]
+    piped = run_cli("ingest", *map(str, files), home=tmp_path / "piped", check=True)
+    assert "files" not in piped.stdout and "Landing" not in piped.stdout
+    assert piped.stdout.count("landed for") == 2
+
+    if shutil.which("script") is None:
+        pytest.skip("util-linux `script` (a pty) is not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NHS_WAREHOUSE_")}
+    env |= {"NHS_WAREHOUSE_HOME": str(tmp_path / "tty"), "COLUMNS": "120", "TERM": "xterm"}
+    command = shlex.join([str(CLI), "ingest", *map(str, files)])
+    shown = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, env=env, timeout=300)
+    assert shown.returncode == 0, shown.stdout
+    assert "0/2" in shown.stdout and "2/2" in shown.stdout and "files" in shown.stdout
+    assert shown.stdout.count("landed for") == 2
