@@ -56,3 +56,41 @@ def uncontracted_columns(manifest: dict) -> list[str]:
             problems.append(f"{node['name']}: contract not enforced")
         problems += [f"{node['name']}.{name}: no data_type" for name, column in node["columns"].items() if not column.get("data_type")]
     return problems
+
+
+REPORT_EXPOSURE = "html_report"
+
+
+def published_models(manifest: dict) -> set[str]:
+    return {node["name"] for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["config"]["meta"].get("publish")}
+
+
+def exposure_gaps(manifest: dict, report_marts: set[str], bi_tools: list[str]) -> list[str]:
+    """Where dbt's exposures (dbt/models/exposures.yml) stop saying who reads the marts: the report's
+    exposure must depend on exactly the marts the report reads, and each BI tool the README's recipe
+    table names must have an exposure (labelled with the tool's name) that depends on every published
+    mart, since each opens the serving DB, where every published mart is a view."""
+    models = {uid: node["name"] for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    exposures = {exposure["name"]: exposure for exposure in manifest["exposures"].values()}
+    by_label = {exposure.get("label"): exposure for name, exposure in exposures.items() if name != REPORT_EXPOSURE}
+
+    def reads(exposure: dict) -> set[str]:
+        return {models[uid] for uid in exposure["depends_on"]["nodes"] if uid in models}
+
+    problems = []
+    report = exposures.get(REPORT_EXPOSURE)
+    if report is None:
+        problems.append(f"{REPORT_EXPOSURE}: no exposure for the HTML report")
+    else:
+        problems += [f"{REPORT_EXPOSURE}: does not name {mart}, which the report reads" for mart in sorted(report_marts - reads(report))]
+        problems += [f"{REPORT_EXPOSURE}: names {mart}, which the report does not read" for mart in sorted(reads(report) - report_marts)]
+    published = published_models(manifest)
+    for tool in bi_tools:
+        exposure = by_label.get(tool)
+        if exposure is None:
+            problems.append(f"{tool}: the README's BI recipe has no exposure")
+            continue
+        problems += [f"{tool}: does not name {mart}, which the serving DB publishes" for mart in sorted(published - reads(exposure))]
+    problems += [f"{label}: an exposure for a tool the README does not list" for label in sorted(set(by_label) - set(bi_tools))]
+    return problems
