@@ -10,7 +10,7 @@ from dagster_project.assets.dbt_project import dbt_executable, dbt_project
 from dagster_project.automation.freshness import build_freshness_schedule
 from dagster_project.automation.landing import build_landing_sensor
 from dagster_project.automation.publications import build_publication_sensor
-from dagster_project.automation.run_alerts import build_run_alert_sensor
+from dagster_project.alerting.run_alerts import build_run_alert_sensor
 from dagster_project.executors import executor_for
 from dagster_project.resources import WarehouseResource, duckdb_resource
 from dagster_project.settings import Settings, load_settings

@@ -105,7 +105,7 @@ class Explanation:
 class Manifest:
     """The project's manifest (models, YAML, lineage) and, from the home's dbt runs, compiled SQL."""
 
-    def __init__(self, manifest_path: Path, runs_dir: Path):
+    def __init__(self, manifest_path: Path, runs_dir: Path, kept_sql: Path | None = None):
         self.data = json.loads(manifest_path.read_text())
         self.nodes: dict[str, dict] = {**self.data["nodes"], **self.data["sources"]}
         self.by_relation = {
@@ -115,6 +115,7 @@ class Manifest:
             node["name"]: uid for uid, node in self.data["nodes"].items() if node["resource_type"] in ("model", "seed", "snapshot")
         }
         self._runs = sorted((p for p in runs_dir.glob("*/manifest.json")), reverse=True) if runs_dir.exists() else []
+        self._kept_sql = kept_sql
         self._compiled: dict[str, str] | None = None
 
     def node(self, name: str) -> dict | None:
@@ -125,7 +126,13 @@ class Manifest:
         """The newest compiled SQL of a model among the home's dbt runs (a run compiles what it selected)."""
         if self._compiled is None:
             self._compiled = {}
-            for path in self._runs:
+            if self._kept_sql is not None and self._kept_sql.exists():
+                try:
+                    self._compiled = json.loads(self._kept_sql.read_text())
+                    return self._compiled.get(uid)
+                except ValueError:
+                    self._compiled = {}
+            for path in self._runs:  # a home built before the SQL was kept
                 try:
                     nodes = json.loads(path.read_text())["nodes"]
                 except (OSError, ValueError, KeyError):
@@ -235,7 +242,7 @@ def explain(settings: Settings, manifest_path: Path, mart: str, where: str, colu
             if is_lock_error(exc):
                 raise ExplainError(f"{settings.warehouse_db} is locked by a running load; try again when it ends") from None
             raise
-        return _explain(con, Manifest(manifest_path, settings.dbt_runs_dir), settings, mart, where, column)
+        return _explain(con, Manifest(manifest_path, settings.dbt_runs_dir, settings.dbt_compiled_sql), settings, mart, where, column)
     finally:
         con.close()
 
@@ -274,6 +281,7 @@ def _explain(con, manifest: Manifest, settings: Settings, mart: str, where: str,
     result = Explanation(mart, where, column, rows, value, models, [f"raw.{s}.{f}" for s, f in fields], additive and bool(fields))
 
     declared = (node.get("meta") or {}).get("explain") or (node.get("config", {}).get("meta") or {}).get("explain")
+    period_column = (declared or {}).get("period", "month_start")
     if declared:
         fact_name, match = declared["rows_from"], declared["match"]
     elif "source_file_sha256" in columns:
@@ -292,7 +300,7 @@ def _explain(con, manifest: Manifest, settings: Settings, mart: str, where: str,
         con.execute(
             f"create temp table f as select distinct f.* from {fact['relation_name']} f join m on {match}"
         )
-    _trace_files(con, settings, result, fields)
+    _trace_files(con, settings, result, fields, period_column if period_column in _columns(con, "f") else None)
     return result
 
 
@@ -320,15 +328,23 @@ def _model_path(manifest: Manifest, uid: str) -> list[ModelStep]:
     return steps
 
 
-def _trace_files(con, settings: Settings, result: Explanation, fields: list[tuple[str, str]]) -> None:
+def _trace_files(
+    con, settings: Settings, result: Explanation, fields: list[tuple[str, str]], period_column: str | None
+) -> None:
+    """The loads the fact rows came from: by file, and by the rows' own periods when the fact says
+    which partition a row is (`month_start`, or `meta.explain.period`), since one file can hold many
+    (an AmbSYS release holds every month since 2017: its April 2026 figure is that month's rows)."""
+    in_periods = (
+        f"and period in (select distinct cast(f.{quote_ident(period_column)} as varchar) from f)" if period_column else ""
+    )
     # Vintages are numbered over every load of a partition, before picking the ones the rows came from.
-    loads = _rows(con, """
+    loads = _rows(con, f"""
         select * from (
             select source_key, period, file_sha256, file_name, loaded_at, is_current, superseded_at,
                    row_number() over (partition by source_key, period order by loaded_at) as vintage_number
             from warehouse.meta.partition_loads
         )
-        where is_current and file_sha256 in (select distinct source_file_sha256 from f)
+        where is_current and file_sha256 in (select distinct source_file_sha256 from f) {in_periods}
         order by source_key, period
     """)
     sum_of = {}

@@ -30,8 +30,7 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def settings(self) -> Settings:
-        base = load_settings()
-        return Settings(**{**base.__dict__, "home": Path(self.home)})
+        return load_settings().replace(home=Path(self.home))
 
     def store(self) -> LandingStore:
         settings = self.settings

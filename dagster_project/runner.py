@@ -43,6 +43,9 @@ run_queue:
   dequeue_interval_seconds: 1
 telemetry:
   enabled: false
+# Dagster's freshness daemon: evaluates each raw asset's freshness policy (assets/raw.py) every 30 s.
+freshness:
+  enabled: true
 """
 
 
@@ -197,8 +200,8 @@ def alert_on_run(settings: Settings, instance, run_id: str) -> None:
     """Alert on a CLI run's failures now, as the daemon's alert sensor would (it de-duplicates)."""
     import logging
 
-    from dagster_project.alerts import Notifier
-    from dagster_project.automation.run_alerts import alert_for_run
+    from dagster_project.alerting.alerts import Notifier
+    from dagster_project.alerting.run_alerts import alert_for_run
 
     try:
         alert_for_run(instance, instance.get_run_by_id(run_id), Notifier(settings), settings)

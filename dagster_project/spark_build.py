@@ -18,7 +18,6 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dagster_project.ingest import parquet_mirror
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
@@ -111,7 +110,3 @@ def build_on_spark(settings: Settings, dbt_args: tuple[str, ...] = ()) -> SparkB
             summary.failures.append(f"{node_result.node.unique_id}: {node_result.message}")
     return summary
 
-
-def spark_table_dir(settings: Settings, schema: str, table: str) -> Path:
-    """Where the Spark target wrote a model's Parquet files (managed table of the metastore)."""
-    return settings.spark_dir / "warehouse" / f"{schema}.db" / table

@@ -13,7 +13,8 @@ import pytest
 
 from dagster_project.settings import PROJECT_ROOT, SAMPLES_DIR, Settings, load_settings
 
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
+# The figures publishers printed, as the dbt seed the marts' tests read them (the repository tests itself).
+PUBLISHED_FIGURES = PROJECT_ROOT / "dbt" / "seeds" / "reference" / "published_figures.csv"
 CLI = Path(sys.executable).parent / "nhs-warehouse"
 UEC_SAMPLES = sorted((SAMPLES_DIR / "uec").glob("*.csv"))
 
@@ -77,8 +78,11 @@ def built_home(tmp_path_factory) -> Path:
     reuse = os.environ.get("NHS_WAREHOUSE_TEST_BUILT_HOME")
     if reuse:
         return Path(reuse).resolve()
-    # The base temp folder is per worker; its parent is the session's, shared by all workers.
-    shared = tmp_path_factory.getbasetemp().parent
+    # Under pytest-xdist the base temp folder is per worker and its parent is the session's, shared
+    # by all workers. Without xdist the base is the session's own: its parent holds every session
+    # on the machine (other checkouts' too), whose homes were built by other code.
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     home = shared / "built" / "home"
     with open(shared / "built.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

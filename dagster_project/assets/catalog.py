@@ -18,7 +18,7 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 
 from dagster_project.assets.dbt import unbuilt_nodes, warehouse_dbt_assets
 from dagster_project.assets.raw import build_raw_asset, raw_asset_key
-from dagster_project.assets.serving import serving_marts
+from dagster_project.serving.assets import serving_marts
 from dagster_project.sources import SOURCES
 
 RAW_ASSETS = {key: build_raw_asset(spec) for key, spec in SOURCES.items()}

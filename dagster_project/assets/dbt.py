@@ -12,12 +12,15 @@ import os
 import shutil
 from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AutomationCondition
+from dagster import AssetExecutionContext, AssetKey, AutomationCondition, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from dagster_project.assets.dbt_project import dbt_project, require_manifest
+from dagster_project.assets.table_metadata import owners_of, table_metadata
+from dagster_project.serving.publish import Description
 from dagster_project.ingest.load import ensure_raw_tables
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources import SOURCES
@@ -31,6 +34,9 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         # fqn: [project, layer, family, ..., name]; seeds: [project, folder, name]
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[2] if len(fqn) > 3 else (fqn[1] if len(fqn) > 2 else None)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return owners_of(self.get_group_name(dbt_resource_props))
 
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata = dict(super().get_metadata(dbt_resource_props))
@@ -79,10 +85,15 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
     reuse_partial_parse(settings.dbt_runs_dir, target_path)
     invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
     try:
-        yield from invocation.stream()
+        # Held until dbt exits: the row counts and column types come from the warehouse file, which
+        # dbt's process holds while it runs (assets/table_metadata.py). A build's dbt step is seconds.
+        events = list(invocation.stream())
     finally:
         keep_partial_parse(target_path, settings.dbt_runs_dir)
+        keep_compiled_sql(target_path, settings.dbt_compiled_sql)
         prune_dbt_runs(settings.dbt_runs_dir, keep=settings.dbt_runs_kept)
+    with open_warehouse(warehouse.settings.warehouse_db, read_only=True) as con:
+        yield from with_table_metadata(events, con, invocation.manifest)
     # Every node that passed has built or checked the rows loaded before this build began, whether
     # the build was complete or a subset, and whether other nodes failed: its next build works only
     # on rows loaded since (macros/changed_since.sql). A node that failed or was skipped keeps its mark.
@@ -90,6 +101,41 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
         record_passed_nodes(con, _passed_nodes(invocation), started)
     if error := invocation.get_error():
         raise error
+
+
+def with_table_metadata(events, con, manifest: Mapping[str, Any]):
+    """Each model's or seed's output with its table's row count, column schema (DuckDB's types, the
+    YAML's descriptions) and name; other events as they were."""
+    nodes = manifest["nodes"]
+    for event in events:
+        unique_id = event.metadata.get("unique_id") if isinstance(event, Output) else None
+        node = nodes.get(getattr(unique_id, "value", unique_id))
+        if node and node["resource_type"] in ("model", "seed", "snapshot"):
+            descriptions = {name: column.get("description") for name, column in node.get("columns", {}).items()}
+            table = table_metadata(con, node["schema"], node.get("alias") or node["name"], descriptions)
+            if table:
+                event = event.with_metadata({**event.metadata, **table})
+        yield event
+
+
+def keep_compiled_sql(target_path: Path, kept_path: Path) -> None:
+    """Keep the newest compiled SQL of every node this home has built, beside the runs folder.
+
+    A build compiles only what it selects, and old run folders are pruned, so the SQL of a mart not
+    rebuilt lately would be lost; `nhs-warehouse explain` reads a column's lineage from it."""
+    manifest = target_path / "manifest.json"
+    if not manifest.exists():
+        return
+    try:
+        kept = json.loads(kept_path.read_text()) if kept_path.exists() else {}
+    except ValueError:
+        kept = {}
+    for unique_id, node in json.loads(manifest.read_text()).get("nodes", {}).items():
+        if node.get("compiled_code"):
+            kept[unique_id] = node["compiled_code"]
+    temporary = kept_path.with_name(f".{kept_path.name}.tmp")
+    temporary.write_text(json.dumps(kept))
+    temporary.replace(kept_path)
 
 
 def reuse_partial_parse(runs_dir: Path, target_path: Path) -> None:
@@ -177,6 +223,18 @@ def _table(node: dict) -> str:
 def published_models() -> list[tuple[AssetKey, str]]:
     """(asset key, `schema.table`) of every model marked `meta.publish` (the marts), from the manifest."""
     return sorted(((translator.get_asset_key(node), _table(node)) for node in _published_nodes()), key=lambda item: item[1])
+
+
+def published_descriptions() -> dict[str, Description]:
+    """`schema.table` -> what the model's YAML says of it and of each column, for the serving DB's
+    comments (what BI tools and `duckdb` show beside a view and its columns)."""
+    return {
+        _table(node): Description(
+            " ".join((node.get("description") or "").split()),
+            {name: " ".join((c.get("description") or "").split()) for name, c in node.get("columns", {}).items()},
+        )
+        for node in _published_nodes()
+    }
 
 
 def published_partitions() -> dict[str, str]:

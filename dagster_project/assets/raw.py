@@ -9,6 +9,7 @@ quarantine and the raw table keeps its previous vintage.
 
 
 from dagster import (
+    FreshnessPolicy,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -18,11 +19,15 @@ from dagster import (
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
+    TableColumn,
+    TableSchema,
     asset,
 )
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.assets.partitions import partitions_for
+from dagster_project.assets.table_metadata import owners_of, table_metadata
+from dagster_project.ingest.load import LINEAGE_DESCRIPTIONS
 from dagster_project.ingest.partitions import PartitionOutcome
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.resources import WarehouseResource
@@ -67,6 +72,16 @@ def _failure_details(outcomes: list[PartitionOutcome]) -> list[dict]:
     return details
 
 
+def column_schema(spec: SourceSpec) -> TableSchema:
+    """The raw table's columns with the spec's descriptions, for the asset's page in the Dagster UI."""
+    return TableSchema(
+        columns=[
+            TableColumn(c.name, c.duckdb_type.lower(), description=c.description or None, tags={"required": str(c.required).lower()})
+            for c in spec.columns
+        ]
+    )
+
+
 def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
     key = raw_asset_key(spec)
 
@@ -77,6 +92,12 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
         backfill_policy=BackfillPolicy.single_run(),
         pool=DUCKDB_WRITER_POOL,
         kinds={"duckdb", "python"},
+        owners=owners_of(spec.family),
+        # Dagster's own freshness (evaluated by the daemon, shown in the UI; alerting/overdue.py alerts
+        # on it), from the same cadence the nightly lateness check reads.
+        freshness_policy=FreshnessPolicy.time_window(
+            warn_window=spec.release_cadence.overdue_after[0], fail_window=spec.release_cadence.overdue_after[1]
+        ),
         description=f"{spec.title} ({spec.publisher}), loaded into {spec.raw_table} through the expectation gate.",
         metadata={
             "publisher": spec.publisher,
@@ -84,6 +105,8 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
             "raw_table": spec.raw_table,
             "expectation_suite": MetadataValue.path(str(spec.suite_path)),
             "partitioning": spec.partitioning,
+            "row_key": ", ".join(spec.row_key),
+            "dagster/column_schema": column_schema(spec),
         },
         check_specs=[
             AssetCheckSpec(
@@ -100,6 +123,8 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
             con.execute(META_DDL)
             # Every partition of the run is staged and gated together (one validation, not one each).
             outcomes: list[PartitionOutcome] = loader.load_many(con, list(context.partition_keys))
+            described = {c.name: c.description for c in spec.columns if c.description} | LINEAGE_DESCRIPTIONS
+            table = table_metadata(con, "raw", spec.key, described)
         for outcome in outcomes:
             if outcome.status != "no_file":
                 log = context.log.warning if outcome.failed else context.log.info
@@ -115,6 +140,7 @@ def build_raw_asset(spec: SourceSpec) -> AssetsDefinition:
                 "partitions_quarantined": len(failed),
                 "rows_loaded": sum(o.rows for o in loaded),
                 "outcomes": MetadataValue.md(_outcome_table([o for o in outcomes if o.status != "no_file"])),
+                **table,
             }
         )
         yield AssetCheckResult(

@@ -17,24 +17,13 @@ import datetime as dt
 
 from dagster import DefaultScheduleStatus, ScheduleDefinition, ScheduleEvaluationContext, SkipReason, schedule
 
-from dagster_project.alerts import Notifier
+from dagster_project.alerting.alerts import Notifier
 from dagster_project.assets.catalog import LOAD_JOBS, load_job_name
-from dagster_project.automation import messages
+from dagster_project.alerting import messages
 from dagster_project.automation.requests import pending_load_requests
 from dagster_project.ingest.landing import LandingStore
-from dagster_project.ingest.spec import Cadence, SourceSpec
+from dagster_project.ingest.spec import SourceSpec
 from dagster_project.settings import Settings
-
-DEFAULT_CADENCE = {
-    "monthly": Cadence("monthly", due_after_days=75),
-    "financial_year": Cadence("yearly", due_after_days=300),
-    "snapshot": Cadence("monthly", due_after_days=45),
-}
-
-
-def cadence_of(spec: SourceSpec) -> Cadence:
-    return spec.cadence or DEFAULT_CADENCE[spec.partitioning]
-
 
 def period_end(spec: SourceSpec, period: str) -> dt.date:
     if spec.partitioning == "financial_year":  # 2021-22 ends 31 March 2022
@@ -47,7 +36,7 @@ def period_end(spec: SourceSpec, period: str) -> dt.date:
 
 def expected_latest(spec: SourceSpec, today: dt.date) -> str:
     """The newest period that should have been published by `today` (its end + due_after_days <= today)."""
-    cutoff = today - dt.timedelta(days=cadence_of(spec).due_after_days)
+    cutoff = today - dt.timedelta(days=spec.release_cadence.due_after_days)
     if spec.partitioning == "financial_year":
         year = cutoff.year if cutoff >= dt.date(cutoff.year, 3, 31) else cutoff.year - 1
         return f"{year - 1}-{str(year)[-2:]}"
@@ -73,7 +62,7 @@ def check_lateness(spec: SourceSpec, settings: Settings, today: dt.date, notifie
     newest = landed[-1] if landed else None
     late, expected = is_late(spec, newest, today)
     if late:
-        notifier.fire(messages.late_source(settings, spec.key, newest, expected, cadence_of(spec).every))
+        notifier.fire(messages.late_source(settings, spec.key, newest, expected, spec.release_cadence.every))
         return f"{spec.key} is late: newest period {newest or 'none'}, expected {expected} by {today}"
     notifier.resolve(keys=[f"source_late:{spec.key}"], why=f"{newest} has landed.")
     return f"{spec.key} is on time: newest period {newest}, expected {expected}"
@@ -89,7 +78,7 @@ def build_freshness_schedule(spec: SourceSpec, settings: Settings) -> ScheduleDe
         execution_timezone=settings.timezone,
         default_status=DefaultScheduleStatus.RUNNING,
         description=(
-            f"Nightly: alerts when {spec.key} is late for its {cadence_of(spec).every} release, and loads "
+            f"Nightly: alerts when {spec.key} is late for its {spec.release_cadence.every} release, and loads "
             "periods that landed but were never loaded."
         ),
     )

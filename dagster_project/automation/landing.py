@@ -25,9 +25,9 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from dagster_project.alerts import Notifier
+from dagster_project.alerting.alerts import Notifier
 from dagster_project.assets.catalog import LOAD_JOBS
-from dagster_project.automation import messages
+from dagster_project.alerting import messages
 from dagster_project.automation.requests import pending_load_requests
 from dagster_project.ingest.intake import IntakeResult, intake
 from dagster_project.ingest.landing import LandingStore

@@ -15,8 +15,8 @@ import json
 
 from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from dagster_project.alerts import Notifier
-from dagster_project.automation import messages
+from dagster_project.alerting.alerts import Notifier
+from dagster_project.alerting import messages
 from dagster_project.automation.pollers import pollers_for
 from dagster_project.automation.polling import Http
 from dagster_project.ingest.intake import intake

@@ -134,7 +134,7 @@ def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
     if existing is not None:
         return IntakeResult(path, "already_landed", spec.key, existing, existing.periods, message=f"{name}: already landed")
     try:
-        parsed = spec.parse(path)
+        parsed = spec.parse(path, name=name)
     except IngestError as exc:
         exc.with_file(name)
         error = exc.as_record() | {"file": name}

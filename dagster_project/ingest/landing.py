@@ -243,17 +243,12 @@ class LandingStore:
         return frozenset(p.name for p in folder.glob("*.json")) if folder.is_dir() else frozenset()
 
     def latest_by_period(self, source: str) -> dict[str, LandedFile]:
-        """Every period's current vintage, from one reading of the manifests (`latest_for` for all)."""
+        """Every period's current vintage (the most recently landed file covering it), from one reading of the manifests."""
         latest: dict[str, LandedFile] = {}
         for landed in self.files(source):  # oldest first, so the newest covering file wins
             for period in landed.periods:
                 latest[period] = landed
         return latest
-
-    def latest_for(self, source: str, period: str) -> LandedFile | None:
-        """The most recently landed file that covers `period`: its current vintage."""
-        covering = [f for f in self.files(source) if period in f.periods]
-        return covering[-1] if covering else None
 
     def periods(self, source: str) -> list[str]:
         return sorted({p for f in self.files(source) for p in f.periods})

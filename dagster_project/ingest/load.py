@@ -4,7 +4,7 @@ A partition load is two steps, so nothing unvalidated is ever visible downstream
 1. `stage()` writes the candidate rows (with lineage columns) of one or more partitions to a
    pending DuckDB file of their own, which the validation gate reads without touching the warehouse
    file. Every partition of a run is staged together, so the gate validates them in one pass.
-2. `swap_in()` replaces one partition in `raw.<source>` (and its totals table) in one transaction,
+2. `swap_in()` replaces partitions in `raw.<source>` (and its totals table) in one transaction,
    moving the rows it replaces to `raw_history.*` and recording the vintage in `meta.partition_loads`.
    A crash midway leaves the previous rows, never a mix.
 """
@@ -32,6 +32,15 @@ LINEAGE_COLUMNS = (
     ("_loaded_at", "TIMESTAMP"),
     ("_row_number", "BIGINT"),
 )
+# What each lineage column says, for the asset catalog's column schema (assets/raw.py).
+LINEAGE_DESCRIPTIONS = {
+    "_source_key": "The source (SourceSpec key) the row was loaded for.",
+    "_period": "The partition the row belongs to (e.g. the month start 2023-06-01).",
+    "_file_name": "The publisher's file name the row was read from.",
+    "_file_sha256": "sha256 of that file, as kept in the landing store.",
+    "_loaded_at": "When the row's vintage was swapped into the raw table (UTC).",
+    "_row_number": "The row's line in the file (1 = first data row), for finding it by hand.",
+}
 
 
 @dataclass(frozen=True)
@@ -147,13 +156,16 @@ def stage(
 
 def stage_many(
     spec: SourceSpec,
-    parts: Iterable[tuple[str, LandedFile, dict[str, pd.DataFrame]]],
+    parts: Iterable[tuple[str | list[str], LandedFile, dict[str, pd.DataFrame]]],
     pending_dir: Path,
     loaded_at: dt.datetime | None = None,
 ) -> StagedLoad:
-    """Write several partitions' candidate rows (period, file, frames) into `pending_dir/<source>.duckdb`
-    together, replacing what was there. `parts` may be a generator: each partition is written as it
-    comes, so a caller that parses one file at a time never holds a run's rows in memory."""
+    """Write partitions' candidate rows into `pending_dir/<source>.duckdb` together, replacing what was
+    there. Each item is (period or periods, file, frames): the frames hold a `_period` column, and
+    only the rows of the periods named are staged, so a file covering many periods (an AmbSYS
+    release holds every month since 2017) is written in one statement per table, not one per period.
+    `parts` may be a generator: each file is written as it comes, so a caller that parses one file at
+    a time never holds a run's rows in memory."""
     loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     pending_db = Path(pending_dir) / f"{spec.key}.duckdb"
     pending_db.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +177,8 @@ def stage_many(
             con.execute(f"drop table if exists {quote_ident(name)}")
             ensure_table(con, f"main.{name}", _ddl_columns(columns))
         for period, landed, frames in parts:
-            counts: dict[str, int] = {}
+            periods = [period] if isinstance(period, str) else list(period)
+            counts: dict[str, dict[str, int]] = {p: {} for p in periods}
             for suffix, columns in spec.table_columns().items():
                 frame = frames.get(suffix)
                 if frame is None:
@@ -176,7 +189,7 @@ def stage_many(
                     [f"cast(incoming_frame.{quote_ident(c.name)} as {c.duckdb_type}) as {quote_ident(c.name)}" for c in columns]
                     + [
                         "? as _source_key",
-                        "? as _period",
+                        "cast(incoming_frame._period as varchar) as _period",
                         "? as _file_name",
                         "? as _file_sha256",
                         "cast(? as timestamp) as _loaded_at",
@@ -184,12 +197,15 @@ def stage_many(
                     ]
                 )
                 con.execute(
-                    f"insert into {quote_ident(name)} by name select {select} from incoming_frame",
-                    [spec.key, period, landed.original_name, landed.sha256, loaded_at],
+                    f"insert into {quote_ident(name)} by name select {select} from incoming_frame "
+                    "where list_contains(?, cast(incoming_frame._period as varchar))",
+                    [spec.key, landed.original_name, landed.sha256, loaded_at, periods],
                 )
                 con.unregister("incoming_frame")
-                counts[suffix] = len(frame)
-            staged.append(StagedPart(period, landed, counts))
+                per_period = frame["_period"].astype(str).value_counts() if len(frame) else {}
+                for p in periods:
+                    counts[p][suffix] = int(per_period.get(p, 0))
+            staged.extend(StagedPart(p, landed, counts[p]) for p in periods)
     finally:
         con.close()
     return StagedLoad(spec, pending_db, tuple(staged), loaded_at)
@@ -203,11 +219,17 @@ def current_vintage(con: duckdb.DuckDBPyConnection, source: str, period: str) ->
     return row[0] if row else None
 
 
-def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad, period: str | None = None) -> None:
-    """Replace one partition in raw.* with its staged rows in one transaction (history kept)."""
+def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad, periods: str | list[str] | None = None) -> None:
+    """Replace staged partitions in raw.* with their staged rows, all in one transaction (history kept).
+
+    One statement per table for all the periods, not one per period: a file that holds a whole time
+    series (AmbSYS re-publishes every month since 2017 in each release) swaps in as one change."""
     spec = staged.spec
-    part = staged.part(period)
-    period = part.period
+    if periods is None or isinstance(periods, str):
+        parts = [staged.part(periods)]
+    else:
+        parts = [staged.part(period) for period in periods]
+    chosen = [part.period for part in parts]
     con.execute(f"attach '{staged.pending_db}' as pending (read_only)")
     try:
         con.execute("begin transaction")
@@ -218,28 +240,31 @@ def swap_in(con: duckdb.DuckDBPyConnection, staged: StagedLoad, period: str | No
                 ddl = _ddl_columns(columns)
                 ensure_table(con, target, ddl)
                 ensure_table(con, history, ddl)
-                con.execute(f"insert into {history} by name select * from {target} where _period = ?", [period])
-                con.execute(f"delete from {target} where _period = ?", [period])
+                con.execute(f"insert into {history} by name select * from {target} where list_contains(?, _period)", [chosen])
+                con.execute(f"delete from {target} where list_contains(?, _period)", [chosen])
                 con.execute(
                     f"insert into {target} by name select * from pending.main.{quote_ident(staged.pending_table(suffix))} "
-                    "where _period = ?",
-                    [period],
+                    "where list_contains(?, _period)",
+                    [chosen],
                 )
             con.execute(
                 "update meta.partition_loads set is_current = false, superseded_at = ? "
-                "where source_key = ? and period = ? and is_current",
-                [staged.loaded_at, spec.key, period],
+                "where source_key = ? and list_contains(?, period) and is_current",
+                [staged.loaded_at, spec.key, chosen],
             )
-            con.execute(
+            con.executemany(
                 "insert into meta.partition_loads values (?, ?, ?, ?, ?, ?, ?, true, null)",
                 [
-                    spec.key,
-                    period,
-                    part.landed.sha256,
-                    part.landed.original_name,
-                    part.row_counts.get("", 0),
-                    part.row_counts.get("totals"),
-                    staged.loaded_at,
+                    [
+                        spec.key,
+                        part.period,
+                        part.landed.sha256,
+                        part.landed.original_name,
+                        part.row_counts.get("", 0),
+                        part.row_counts.get("totals"),
+                        staged.loaded_at,
+                    ]
+                    for part in parts
                 ],
             )
             con.execute("commit")

@@ -36,7 +36,6 @@ from dagster_project.warehouse import quote_ident, table_exists
 
 MIRRORED_SCHEMAS = ("raw", "raw_history")
 SCHEMA_PARTITION = "__schema__"
-PARTITION_COLUMNS = ("_source_key", "_period")
 
 
 @dataclass

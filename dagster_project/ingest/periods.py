@@ -37,11 +37,6 @@ def find_financial_year(text: str) -> str | None:
     return None
 
 
-def financial_year_of_month(month_start: dt.date) -> str:
-    start = month_start.year if month_start.month >= 4 else month_start.year - 1
-    return f"{start}-{str(start + 1)[-2:]}"
-
-
 def month_start(value: str) -> str:
     """A date or month written as `30/04/2024`, `2024-04-30`, `2024-04`, `2017-SEP`, `SEP-2017`,
     `September 2017` or `30 September 2016` -> the month's first day, `2024-04-01`."""

@@ -7,6 +7,8 @@ all driven from it, so a source's URL, columns and suite have one home.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal
@@ -30,6 +32,27 @@ class Cadence:
     every: Literal["daily", "monthly", "yearly"]
     due_after_days: int
 
+    @property
+    def interval(self) -> dt.timedelta:
+        return dt.timedelta(days=RELEASE_INTERVAL_DAYS[self.every])
+
+    @property
+    def overdue_after(self) -> tuple[dt.timedelta, dt.timedelta]:
+        """(warn, fail): how long after its last load the raw asset is overdue in Dagster's freshness
+        (assets/raw.py). A release is expected every interval; warn two days after it, fail after a
+        grace of a week (a month for yearly releases), as publishers slip by days, not intervals."""
+        grace = dt.timedelta(days=30 if self.every == "yearly" else 7)
+        return self.interval + dt.timedelta(days=2), self.interval + grace
+
+
+RELEASE_INTERVAL_DAYS = {"daily": 1, "monthly": 31, "yearly": 366}
+# A source that declares no cadence is released as its partitioning suggests.
+DEFAULT_CADENCE = {
+    "monthly": Cadence("monthly", due_after_days=75),
+    "financial_year": Cadence("yearly", due_after_days=300),
+    "snapshot": Cadence("monthly", due_after_days=45),
+}
+
 
 @dataclass(frozen=True)
 class SourceSpec:
@@ -46,6 +69,9 @@ class SourceSpec:
     # Canonical column whose value names the partition, and how to turn that value into the key.
     period_column: str | None = None
     period_from_value: Callable[[str], str] | None = None
+    # For layouts without the period column (an older export): the period read from the
+    # publisher's file name instead (the name as published, not the landing store's checksum name).
+    period_from_name: Callable[[str], str] | None = None
     # Given a data row as {canonical name: cell text}, is it a publisher totals row?
     is_total_row: Callable[[dict[str, str]], bool] | None = None
     missing_markers: frozenset[str] = DEFAULT_MISSING_MARKERS
@@ -53,12 +79,14 @@ class SourceSpec:
     # Where the bundled real samples are, relative to data/samples/: one glob, or several when a
     # publication's samples come in more than one layout or folder.
     sample_glob: str | tuple[str, ...] | None = None
+    # Why no real file is bundled, when none is (the registry check asks for one or the other).
+    sample_absent_because: str | None = None
     # Where the publisher puts it (a template with {period} or an index page), if fetched over HTTP.
     url_template: str | None = None
     index_url: str | None = None
     # Which links on the index page are this publication's files (a regex on the URL path).
     link_pattern: str | None = None
-    # Release cadence for freshness checks; None: derived from the partitioning (automation/freshness.py).
+    # Release cadence for freshness checks (automation/freshness.py); None: DEFAULT_CADENCE of the partitioning.
     cadence: Cadence | None = None
     # A custom parser for shapes the tabular reader does not cover (nested JSON, workbooks).
     parser: Callable[[Path, "SourceSpec"], "ParsedFile"] | None = None
@@ -66,7 +94,8 @@ class SourceSpec:
     detect: Callable[[Path], bool] | None = None
     # Extra raw tables a custom parser produces: suffix -> columns (the main table has suffix "").
     extra_tables: dict[str, tuple[Column, ...]] = field(default_factory=dict)
-    # Columns that identify a data row within one partition (for revision diffs and uniqueness).
+    # Columns that identify a data row within one partition: the suite checks them unique per period
+    # and mart_revisions compares vintages by them (sources/registry_check.py holds both to this).
     row_key: tuple[str, ...] = ()
     # Header spellings the reader drops on purpose, without a warning: personal data the warehouse
     # does not need (e.g. a registered manager's name) never reaches a raw table.
@@ -84,14 +113,14 @@ class SourceSpec:
         return f"raw.{self.key}"
 
     @property
+    def release_cadence(self) -> Cadence:
+        return self.cadence or DEFAULT_CADENCE[self.partitioning]
+
+    @property
     def sample_globs(self) -> tuple[str, ...]:
         if self.sample_glob is None:
             return ()
         return (self.sample_glob,) if isinstance(self.sample_glob, str) else tuple(self.sample_glob)
-
-    @property
-    def totals_table(self) -> str:
-        return f"raw.{self.key}__totals"
 
     @property
     def suite_path(self) -> Path:
@@ -99,11 +128,17 @@ class SourceSpec:
 
         return EXPECTATIONS_DIR / f"{self.key}.json"
 
-    def parse(self, path: Path) -> "ParsedFile":
-        """Parse one extract of this publication; raises IngestError naming file, row and column."""
+    def parse(self, path: Path, name: str | None = None) -> "ParsedFile":
+        """Parse one extract of this publication; raises IngestError naming file, row and column.
+
+        `name` is the publisher's file name when `path` is a copy stored under another (landing
+        names files by checksum); only `period_from_name` reads it.
+        """
         from dagster_project.ingest.tabular import parse_tabular
 
-        return (self.parser or parse_tabular)(Path(path), self)
+        if self.parser is not None:
+            return self.parser(Path(path), self)
+        return parse_tabular(Path(path), self, name=name)
 
     def match_score(self, path: Path) -> float:
         """How much a file looks like this publication, by content (not name): 1.0 is certain.

@@ -16,7 +16,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import pandas as pd
 
@@ -24,8 +24,27 @@ from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.columns import Column, normalise_header
 from dagster_project.ingest.textfile import bounded_lines, looks_like_html, open_text
 
-if TYPE_CHECKING:  # the spec calls this module to parse; this one only reads the spec's fields
-    from dagster_project.ingest.spec import SourceSpec
+
+class TableSpec(Protocol):
+    """What this reader reads of a source spec (`spec.SourceSpec` is one; it calls this module to parse)."""
+
+    key: str
+    title: str
+    format: str
+    columns: tuple[Column, ...]
+    sheet: str | None
+    period_column: str | None
+    period_from_value: Callable[[str], str] | None
+    period_from_name: Callable[[str], str] | None
+    is_total_row: Callable[[dict[str, str]], bool] | None
+    missing_markers: frozenset[str]
+    file_period: Callable[[list[dict[str, Any]]], str] | None
+
+    @property
+    def dropped_spellings(self) -> frozenset[str]: ...
+
+    def column(self, name: str) -> Column: ...
+
 
 HEADER_SCAN_ROWS = 40
 PANDAS_DTYPES = {
@@ -200,7 +219,7 @@ _looks_like_html = looks_like_html
 
 
 def read_rows(
-    path: Path, spec: SourceSpec, warnings: list[str], *, head_only: bool = False
+    path: Path, spec: TableSpec, warnings: list[str], *, head_only: bool = False
 ) -> Iterator[tuple[int, list[Any]]]:
     """Yield (row number as the publisher's file shows it, cells) for CSV or a workbook sheet.
 
@@ -325,7 +344,7 @@ def match_header(
     return index_of, unknown, duplicated
 
 
-def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path) -> Header:
+def find_header(rows: list[tuple[int, list[Any]]], spec: TableSpec, path: Path) -> Header:
     required = [c.name for c in spec.columns if c.required]
     best: tuple[int, int, dict[str, int]] | None = None
     for position, (row_number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -353,7 +372,7 @@ def find_header(rows: list[tuple[int, list[Any]]], spec: SourceSpec, path: Path)
     )
 
 
-def header_score(path: Path, spec: SourceSpec) -> float:
+def header_score(path: Path, spec: TableSpec) -> float:
     """Share of `spec`'s required columns in the best header row among the file's first rows."""
     # Workbook readers are chosen by extension; a CSV is recognised by its header alone.
     if spec.format in ("xlsx", "ods", "xls") and Path(path).suffix.lower().lstrip(".") != spec.format:
@@ -377,8 +396,10 @@ def header_score(path: Path, spec: SourceSpec) -> float:
 # The parser
 
 
-def parse_tabular(path: Path, spec: SourceSpec) -> ParsedFile:
+def parse_tabular(path: Path, spec: TableSpec, name: str | None = None) -> ParsedFile:
     """Parse one extract per its spec. Raises IngestError naming the file, row and column.
+
+    `name` is the publisher's file name when `path` is a stored copy (see `SourceSpec.parse`).
 
     Rows stream from the reader: the header is found among the first rows, and the rest are
     converted as they are read, so the file itself is never held in memory.
@@ -438,7 +459,7 @@ def parse_tabular(path: Path, spec: SourceSpec) -> ParsedFile:
     for i, (row_number, value) in sorted(unnamed_with_values.items()):
         # A value under a blank header cell cannot be mapped to any column: say so rather than lose it quietly.
         warnings.append(f"{path.name}: column {i + 1} has no header but holds values (e.g. {value!r} at row {row_number}); ignored")
-    _assign_periods(data, spec, path)
+    _assign_periods(data, spec, path, name or path.name)
     tables = {suffix: _frame(records, spec.columns) for suffix, records in data.items() if suffix == "" or spec.is_total_row}
     return ParsedFile(source_key=spec.key, path=path, tables=tables, warnings=warnings)
 
@@ -494,7 +515,19 @@ def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) 
         )
 
 
-def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: SourceSpec, path: Path) -> None:
+def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: TableSpec, path: Path, name: str) -> None:
+    if spec.period_from_name is not None and all(r.get(spec.period_column) is None for r in data[""]):
+        # A layout without the period column: the publisher's file name says which month it is.
+        try:
+            period = spec.period_from_name(name)
+        except ValueError as exc:
+            raise IngestError(
+                f"the file has no {spec.period_column} column and its name {name!r} does not say the period ({exc})",
+                file=path, reason="bad_period",
+            ) from exc
+        for record in data[""] + data["totals"]:
+            record["_period"] = period
+        return
     if spec.period_column is None and spec.file_period is not None:
         # A snapshot file: one period for every row, read from the rows as a whole.
         try:

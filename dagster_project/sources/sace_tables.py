@@ -99,7 +99,6 @@ MEASURES = (
         ("Support to have a break from caring at short notice or in an emergency", "Breaks from caring: at short notice"),
     ),
 )
-MEASURE_BY_CODE = {m.code: m for m in MEASURES}
 
 ONS_CODE = re.compile(r"[EWSN]\d{8}")
 CODE_SPELLINGS = ("ONS code", "ONS area code", "Council code", "CASSR code", "LA code", "Local authority code")

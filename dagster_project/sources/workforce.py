@@ -207,6 +207,7 @@ NHS_VACANCIES = SourceSpec(
     # Default markers: `*` and `[c]` suppressed, `-` and `..` not available -> NULL, as published.
     index_url="https://digital.nhs.uk/data-and-information/publications/statistical/nhs-vacancies-survey",
     row_key=("region_code", "staff_group"),
+    sample_absent_because="no public copy was found; tests write files in the published layout",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -228,4 +229,5 @@ NHS_STAFF_SURVEY = SourceSpec(
     detect=staff_survey_tables.looks_like_staff_survey,
     index_url="https://www.nhsstaffsurveys.com/results/",
     row_key=("org_code", "question_code"),
+    sample_absent_because="no public copy was found; tests build workbooks in the published layout",
 )

@@ -9,7 +9,6 @@ kept under `$NHS_WAREHOUSE_HOME/validation/` and rendered as Data Docs there.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import Any
 
 from dagster_project.ingest.load import StagedLoad
 
-log = logging.getLogger(__name__)
 
 # What the gate expects of the staged table when there is no previous partition to compare with.
 UNBOUNDED_ROWS = 10**12

@@ -4,9 +4,10 @@
     vintage are in raw.<source> and the rows each revision replaced are in raw_history.<source>.
     For each load that replaced a different vintage, this compares the two vintages row by row
     (`row_key` columns identify a row within a partition) and measure by measure (every numeric
-    column of the raw table), and returns one row per value that differs. -#}
-{% macro revision_changes(source_key, row_key) %}
-{%- set current = source('raw', source_key) -%}
+    column of the raw table), and returns one row per value that differs. `source_name` is the dbt
+    source that declares the raw table (`raw` unless its family declares its own). -#}
+{% macro revision_changes(source_key, row_key, source_name='raw') %}
+{%- set current = source(source_name, source_key) -%}
 {%- if execute -%}
     {%- set history = adapter.get_relation(database=current.database, schema='raw_history', identifier=source_key) -%}
     {%- set columns = adapter.get_columns_in_relation(current) -%}

@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 from tests.support.loopback import WebhookReceiver
 
-from dagster_project.alerts import Alert, Notifier
+from dagster_project.alerting.alerts import Alert, Notifier
 
 FAILURE = Alert(
     kind="gx_check_failed",
@@ -50,7 +50,7 @@ def test_alert_reaches_the_webhook_as_json_and_the_alerts_table(home):
 
 
 def test_same_failure_alerts_once_then_reminds_after_the_interval_then_resolves(home):
-    settings = dataclasses.replace(home, alert_reminder_s=3600)
+    settings = home.replace(alert_reminder_s=3600)
     with WebhookReceiver() as receiver:
         notifier = Notifier(settings, urls=[receiver.apprise_url])
         assert notifier.fire(FAILURE, now=T0) is not None

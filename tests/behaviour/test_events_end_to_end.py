@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import signal
@@ -106,7 +105,7 @@ def test_unreconciled_file_is_quarantined_alerts_and_is_delivered_when_the_chann
 
     monkeypatch.setenv("NHS_WAREHOUSE_HOME", str(home_copy))
     receiver = WebhookReceiver()  # not listening yet: the channel is down
-    settings = dataclasses.replace(load_settings(), alert_urls=(receiver.apprise_url,), landing_settle_s=0)
+    settings = load_settings().replace(alert_urls=(receiver.apprise_url,), landing_settle_s=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         defs = build_definitions(settings)

@@ -6,7 +6,6 @@ with the cursor the previous tick left, as the daemon would pass it.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 import warnings
@@ -47,7 +46,7 @@ def drop(src, settings, name=None, age_s=0.0):
 
 
 def test_a_dropped_month_is_landed_and_requests_one_run_for_exactly_its_partition(home, instance):
-    settings = dataclasses.replace(home, landing_settle_s=3600)
+    settings = home.replace(landing_settle_s=3600)
     sensor = landing_sensor(settings)
     dropped = drop(uec_sample("June-2023"), settings)
 
@@ -70,7 +69,7 @@ def test_a_dropped_month_is_landed_and_requests_one_run_for_exactly_its_partitio
 
 
 def test_a_file_still_being_written_is_not_taken_until_it_stops_changing(home, instance):
-    settings = dataclasses.replace(home, landing_settle_s=3600)
+    settings = home.replace(landing_settle_s=3600)
     sensor = landing_sensor(settings)
     data = uec_sample("July-2023").read_bytes()
     growing = settings.incoming_dir / "July-2023.csv"
@@ -88,7 +87,7 @@ def test_a_file_still_being_written_is_not_taken_until_it_stops_changing(home, i
 
 
 def test_a_file_that_arrived_while_the_daemon_was_down_is_taken_at_first_sight(home, instance):
-    settings = dataclasses.replace(home, landing_settle_s=60)
+    settings = home.replace(landing_settle_s=60)
     drop(uec_sample("May-2023"), settings, age_s=600)
     result, _ = tick(landing_sensor(settings), instance, None)
     assert [r.partition_key for r in result.run_requests] == ["2023-05-01"]
@@ -106,7 +105,7 @@ def test_files_landed_by_nhs_warehouse_ingest_are_requested_too(home, instance):
 
 
 def test_an_unreadable_dropped_file_is_quarantined_and_alerts_once(home, instance, tmp_path):
-    settings = dataclasses.replace(home, landing_settle_s=0)
+    settings = home.replace(landing_settle_s=0)
     bad = tmp_path / "not-a-return.csv"
     bad.write_text("Some,Other,Header\n1,2,3\n")
     drop(bad, settings)

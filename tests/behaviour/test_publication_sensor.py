@@ -7,7 +7,6 @@ changed (and the England total with it), as NHS England's revised vintages do.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import warnings
@@ -61,7 +60,7 @@ def test_a_revised_month_with_a_new_etag_lands_once_and_is_requested_as_new_work
         publisher.publish(INDEX, index_page(JUNE, "Monthly-AE-May-2023.csv"), etag='"index-1"', content_type="text/html")
         publisher.publish(JUNE, uec_sample("June-2023").read_bytes(), etag='"june-v1"')
         publisher.publish(INDEX + "Monthly-AE-May-2023.csv", uec_sample("May-2023").read_bytes(), etag='"may-v1"')
-        settings = dataclasses.replace(home, source_urls={"uec_ae_monthly": server.base_url + INDEX})
+        settings = home.replace(source_urls={"uec_ae_monthly": server.base_url + INDEX})
         sensor, loads = publication_sensor(settings), landing_sensor(settings)
         store = LandingStore(settings.landing_dir, settings.quarantine_dir)
 

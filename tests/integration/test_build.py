@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from dagster_project.settings import PROJECT_ROOT
-from tests.conftest import SHARED_DIR, run_cli
+from tests.conftest import PUBLISHED_FIGURES, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def test_figure_20_from_the_serving_db(built_home):
 
 
 def test_every_reference_figure_the_shared_data_can_reproduce(built_home):
-    reference = list(csv.DictReader((SHARED_DIR / "reference" / "published_figures.csv").open()))
+    reference = list(csv.DictReader(PUBLISHED_FIGURES.open()))
     rows = {r["region_name"]: r for r in _query_csv(built_home, FIGURE_20_SQL)}
     checked = 0
     for figure in reference:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.constructed_files import sace_workbook
 from tests.support.gate_fixtures import (
-    Damage, StagedGate, between_key, described, drop_column, duplicate_row, empty, failed_keys, first_row, null,
+    Damage, StagedGate, described, drop_column, duplicate_row, empty, failed_keys, first_row, null,
     suite_keys, wrong_partition,
 )
 from dagster_project.settings import SAMPLES_DIR

@@ -22,7 +22,7 @@ from dagster_project.ingest.intake import intake
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources import SOURCES
 from dagster_project.sources.uec import UEC_AE_MONTHLY
-from dagster_project.warehouse import META_DDL, open_warehouse
+from dagster_project.warehouse import open_warehouse
 from tests.conftest import uec_sample
 
 JUNE = "2023-06-01"

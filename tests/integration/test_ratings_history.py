@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import shutil
 
@@ -33,7 +32,7 @@ def second_load(built_home, tmp_path_factory):
         assert home_doc["currentRatings"]["overall"]["rating"] == "Good"
         home_doc["currentRatings"]["overall"].update(rating="Inadequate", reportDate="2025-05-20")
         api.set_document("locations", CARE_HOME, home_doc)
-        settings = dataclasses.replace(load_settings(), home=home, source_urls={"cqc_api": api.base_url}, http_backoff_s=0.01)
+        settings = load_settings().replace(home=home, source_urls={"cqc_api": api.base_url}, http_backoff_s=0.01)
         record, results = capture_to_landing(settings, now=JUNE)
     assert record["as_at"] == "2025-06-01"
     assert [(r.source, r.status, r.periods) for r in results] == [

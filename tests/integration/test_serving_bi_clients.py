@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from dagster_project.assets.dbt import published_models
-from dagster_project.publish import publish
+from dagster_project.serving.publish import publish
 from tests.integration.test_build import FIGURE_20, FIGURE_20_SQL, _uv
 
 pytestmark = pytest.mark.slow

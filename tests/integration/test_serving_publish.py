@@ -13,7 +13,7 @@ import time
 import duckdb
 import pytest
 
-from dagster_project.publish import CURRENT_FILE, VERSIONS_DIR, is_held_open, publish
+from dagster_project.serving.publish import CURRENT_FILE, VERSIONS_DIR, is_held_open, publish
 
 READER = """
 import sys, duckdb

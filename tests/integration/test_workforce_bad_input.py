@@ -2,7 +2,6 @@
 with a message naming the broken promise, the month's last good data stays; a symbol where the
 publisher always writes a number is rejected before landing, naming the row and column."""
 
-import pytest
 
 from tests.support.gate_fixtures import Warehouse
 from dagster_project.settings import SAMPLES_DIR

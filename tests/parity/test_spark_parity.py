@@ -16,7 +16,6 @@ A summary of what was compared is written to test-artifacts/parity.json.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -177,7 +176,7 @@ def second_load(built_home, tmp_path_factory):
 
     with CqcLoopbackApi() as api:
         api.rerate_royal_oldham()
-        settings = dataclasses.replace(_settings_for(home), source_urls={"cqc_api": api.base_url}, http_backoff_s=0.01)
+        settings = _settings_for(home).replace(source_urls={"cqc_api": api.base_url}, http_backoff_s=0.01)
         capture_to_landing(settings, now=JUNE_2025)
     revised = edited_vintage(
         uec_sample("June-2023"), home.parent / "Monthly-AE-June-2023-revised.csv",

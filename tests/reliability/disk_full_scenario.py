@@ -23,17 +23,16 @@ def _listing(root: Path) -> list[str]:
 
 
 def sensor(home: Path, large: Path) -> None:
-    import dataclasses
     import logging
     import os
     import shutil
 
-    from dagster_project.alerts import Notifier
+    from dagster_project.alerting.alerts import Notifier
     from dagster_project.automation.landing import LandingCursor, take_incoming
     from dagster_project.settings import load_settings
 
     os.environ["NHS_WAREHOUSE_HOME"] = str(home)
-    settings = dataclasses.replace(load_settings(), landing_settle_s=0.0)
+    settings = load_settings().replace(landing_settle_s=0.0)
     settings.incoming_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(large, settings.incoming_dir / large.name)
     store = LandingStore(settings.landing_dir, settings.quarantine_dir)

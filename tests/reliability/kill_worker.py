@@ -40,7 +40,7 @@ import pandas  # noqa: F401
 from dagster_project.ingest.intake import intake
 from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.partitions import PartitionLoader
-from dagster_project.publish import publish
+from dagster_project.serving.publish import publish
 from dagster_project.sources import SOURCES
 from dagster_project.sources.uec import UEC_AE_MONTHLY
 from dagster_project.validation.gate import Gate

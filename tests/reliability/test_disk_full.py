@@ -11,7 +11,6 @@ where mounting is not allowed (the tmpfs case is then skipped, saying so).
 from __future__ import annotations
 
 import json
-import os
 import resource
 import signal
 import subprocess

@@ -7,7 +7,6 @@ either way. Backoff sleeps are recorded rather than slept, so the limits show wi
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 import os
 import time
@@ -170,7 +169,7 @@ def test_a_publication_that_cannot_be_fetched_is_alerted_with_each_attempt(home)
     pub.publish(JUNE, REAL.read_bytes())
     pub.faults, pub.fault_paths = ["reset"] * 20, {JUNE}
     with LoopbackServer(pub) as server, instance_for_test() as instance:
-        settings = dataclasses.replace(home, source_urls={"uec_ae_monthly": server.url(INDEX)}, http_backoff_s=0.01)
+        settings = home.replace(source_urls={"uec_ae_monthly": server.url(INDEX)}, http_backoff_s=0.01)
         result = _sensor(settings)(build_sensor_context(instance=instance, cursor=None))
         assert not result.run_requests
         [(kind, title, body)] = _alerts(settings)

@@ -6,3 +6,7 @@
 {{ config(materialized='table') }}
 
 select * from {{ revision_changes('uec_ae_monthly', ['org_code']) }}
+union all
+select * from {{ revision_changes('uec_ambsys_monthly', ['org_code']) }}
+union all
+select * from {{ revision_changes('mh_oaps_monthly', ['question', 'breakdown1', 'breakdown1_code', 'breakdown2', 'breakdown2_code'], 'mental_health') }}

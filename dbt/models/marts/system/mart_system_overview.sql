@@ -110,6 +110,15 @@ carers as (
     join {{ ref('fct_carers_council_year') }} as facts on facts.la_code = councils.la_code
     where facts.measure_code in ('1D', '3D2')
     group by councils.icb_code, facts.financial_year
+),
+
+ambulance as (
+    -- Ambulance trusts serve NHS England regions, not ICBs (one trust may cover many ICBs, and a
+    -- region several trusts), so the ambulance columns are the ICB's region's, the same for every
+    -- ICB in it; no trust is forced onto an ICB.
+    select region_code, month_start, c1_mean_seconds, c2_mean_seconds
+    from {{ ref('mart_ambulance_region_month') }}
+    where not is_england
 )
 
 select
@@ -140,9 +149,13 @@ select
     carers.carers_councils,
     carers.carers_councils_reporting,
     carers.carer_quality_of_life_median,
-    carers.carers_finding_information_easy_pct_median
+    carers.carers_finding_information_easy_pct_median,
+
+    ambulance.c1_mean_seconds as region_ambulance_c1_mean_seconds,
+    ambulance.c2_mean_seconds as region_ambulance_c2_mean_seconds
 from spine
 left join uec on uec.icb_code = spine.icb_code and uec.month_start = spine.month_start
 left join ratings on ratings.icb_code = spine.icb_code and ratings.month_start = spine.month_start
 left join sickness on sickness.icb_code = spine.icb_code and sickness.month_start = spine.month_start
 left join carers on carers.icb_code = spine.icb_code and carers.financial_year = spine.financial_year
+left join ambulance on ambulance.region_code = spine.region_code and ambulance.month_start = spine.month_start

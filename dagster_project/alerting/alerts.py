@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 Kind = Literal[
     "gx_check_failed", "dbt_test_failed", "check_failed", "run_failed", "file_quarantined", "source_late", "fetch_failed",
-    "intake_failed",
+    "intake_failed", "asset_overdue",
 ]
 Severity = Literal["failure", "warning", "success", "info"]
 

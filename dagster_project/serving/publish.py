@@ -67,12 +67,31 @@ def _quote_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+@dataclass(frozen=True)
+class Description:
+    """What a mart's YAML says of it and of its columns: written as comments on its serving view."""
+
+    table: str
+    columns: Mapping[str, str]
+
+
+PUBLICATION_DESCRIPTION = Description(
+    "This snapshot: which publication of the marts the views read.",
+    {
+        "version": "The publication's version (its folder under serving/versions/, a UTC timestamp).",
+        "published_at": "When it was published (UTC).",
+        "tables": "Rows per mart in this publication, as JSON.",
+    },
+)
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     marts: list[str],
     serving_dir: Path,
     grace_s: float = 3600.0,
     partition_by: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, Description] | None = None,
 ) -> PublishResult:
     """Publish `marts` (qualified `schema.table` names in the warehouse `con`) into `serving_dir`.
 
@@ -126,10 +145,12 @@ def publish(
             name = qualified.split(".")[-1]
             path = version_dir.resolve() / (f"{name}/*.parquet" if qualified in partition_by else f"{name}.parquet")
             serving.execute(f"create view {quote_ident(name)} as select * from read_parquet({_quote_path(path)})")
+            _comment(serving, name, (descriptions or {}).get(qualified))
         serving.execute(
             "create table _publication as select ? as version, cast(? as timestamp) as published_at, ? as tables",
             [version, manifest["published_at"][:26].replace("T", " "), json.dumps(tables)],
         )
+        _comment(serving, "_publication", PUBLICATION_DESCRIPTION, kind="table")
         serving.execute("checkpoint")
     finally:
         serving.close()
@@ -138,6 +159,22 @@ def publish(
     os.replace(tmp_db, serving_dir / CURRENT_FILE)
     removed, held = remove_old_versions(serving_dir, keep=version, grace_s=grace_s, report_held=True)
     return PublishResult(version, serving_dir / CURRENT_FILE, tables, removed, held, written, linked)
+
+
+def _comment(serving: duckdb.DuckDBPyConnection, view: str, description: Description | None, kind: str = "view") -> None:
+    """COMMENT ON the view and each described column, so BI tools and `duckdb` show the YAML's words."""
+    if description is None:
+        return
+    if description.table:
+        serving.execute(f"comment on {kind} {quote_ident(view)} is {_quote_text(description.table)}")
+    columns = {c for (c,) in serving.execute(f"select column_name from (describe {quote_ident(view)})").fetchall()}
+    for column, text in description.columns.items():
+        if text and column in columns:
+            serving.execute(f"comment on column {quote_ident(view)}.{quote_ident(column)} is {_quote_text(text)}")
+
+
+def _quote_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _parts(con: duckdb.DuckDBPyConnection, qualified: str, name: str, column: str | None):

@@ -34,8 +34,9 @@ from dagster import (
     sensor,
 )
 
-from dagster_project.alerts import Notifier
-from dagster_project.automation import messages
+from dagster_project.alerting.alerts import Notifier
+from dagster_project.alerting import messages
+from dagster_project.alerting.overdue import alert_overdue
 from dagster_project.settings import Settings
 
 SENSOR_NAME = "alerts_from_runs"
@@ -144,8 +145,9 @@ def build_run_alert_sensor(settings: Settings) -> SensorDefinition:
         minimum_interval_seconds=settings.alert_interval_s,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
-            "Alerts on failed runs and on failed checks in any finished run (GX gate, dbt tests), resolves "
-            "them when a later run passes, retries undelivered alerts and sends reminders."
+            "Alerts on failed runs and on failed checks in any finished run (GX gate, dbt tests), and on raw "
+            "assets Dagster's freshness daemon finds overdue; resolves them when a later run passes (or the "
+            "asset is fresh again), retries undelivered alerts and sends reminders."
         ),
     )
     def alerts_from_runs(context: SensorEvaluationContext):
@@ -157,6 +159,9 @@ def build_run_alert_sensor(settings: Settings) -> SensorDefinition:
             counts = alert_for_run(context.instance, run, notifier, settings)
             fired += counts["fired"]
             resolved += counts["resolved"]
+        overdue = alert_overdue(context.instance, notifier, settings)
+        fired += overdue["fired"]
+        resolved += overdue["resolved"]
         outbox = notifier.tick()
         summary = (
             f"{len(runs)} finished runs read; {fired} alerts fired, {resolved} resolved; "

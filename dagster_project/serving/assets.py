@@ -4,8 +4,8 @@
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.assets.dbt import published_models, published_partitions
-from dagster_project.publish import publish
+from dagster_project.assets.dbt import published_descriptions, published_models, published_partitions
+from dagster_project.serving.publish import publish
 from dagster_project.resources import WarehouseResource
 
 PUBLISHED = published_models()
@@ -31,7 +31,7 @@ def serving_marts(context: AssetExecutionContext, duckdb: DuckDBResource, wareho
     with duckdb.get_connection() as con:
         result = publish(
             con, [table for _, table in PUBLISHED], settings.serving_dir, grace_s=settings.publish_grace_s,
-            partition_by=PARTITIONED,
+            partition_by=PARTITIONED, descriptions=published_descriptions(),
         )
     context.log.info(f"published version {result.version}: {len(result.tables)} marts to {result.serving_db}")
     return MaterializeResult(

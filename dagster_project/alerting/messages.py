@@ -7,9 +7,11 @@ observed vs expected values, what was kept, and links to the Dagster run and the
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pathlib import Path
 
-from dagster_project.alerts import Alert
+from dagster_project.alerting.alerts import Alert
 from dagster_project.ingest.intake import IntakeResult
 from dagster_project.settings import Settings
 
@@ -139,6 +141,29 @@ def intake_failure(settings: Settings, result: IntakeResult, where: str) -> Aler
         file=name,
         details=(f"reason: {error.get('reason')}",),
         kept=f"nothing partial was left in landing; the file was not quarantined (it is not at fault); {KEPT_MARTS}",
+    )
+
+
+def asset_overdue(settings: Settings, spec, last_loaded_ts: float | None) -> Alert:
+    cadence = spec.release_cadence
+    warn, fail = cadence.overdue_after
+    last = (
+        dt.datetime.fromtimestamp(last_loaded_ts, dt.timezone.utc).isoformat(timespec="seconds")
+        if last_loaded_ts is not None else "never"
+    )
+    return Alert(
+        kind="asset_overdue",
+        key=f"asset_overdue:{spec.key}",
+        title=f"raw/{spec.key} is overdue: last loaded {last}",
+        what_failed=(
+            f"{spec.key} is released {cadence.every}; Dagster's freshness policy fails it when nothing has "
+            f"loaded for {fail.days} days (warns after {warn.days}), and its last load was {last}"
+        ),
+        source=spec.key,
+        partition=None,
+        details=(f"last materialisation: {last}; fail window {fail.days} days",),
+        kept=f"the marts keep the periods loaded so far; {KEPT_MARTS}",
+        severity="warning",
     )
 
 
