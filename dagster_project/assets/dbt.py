@@ -70,7 +70,9 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
     with open_warehouse(warehouse.settings.warehouse_db) as con:
         ensure_raw_tables(con, SOURCES.values())
         passed = {row[0] for row in con.execute("select unique_id from meta.dbt_node_builds").fetchall()}
-    args = ["build"]
+    # The formulas' dbt unit tests check the SQL, not the data: they run in `make test`
+    # (tests/integration/test_dbt_unit_tests.py), not in every load's build.
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if unbuilt_nodes(passed):
         # Until every model has been built once in this warehouse (a fresh home filled one subset at
         # a time), dbt's default (eager) indirect selection would run tests that join a selected model

@@ -5,12 +5,14 @@
 -- history is. Every month is rebuilt when the reference data (the regions' spellings and the
 -- organisations' ICBs, macros/geography.sql) differs from what the last build used, and on
 -- `dbt build --full-refresh`. Adapters without a delete+insert strategy (dbt-spark) build it as a
--- table.
+-- table. Under its contract (dbt_project.yml) a column added to the model and its YAML is appended
+-- to the existing table (dbt allows only append_new_columns or fail with a contract); a column
+-- removed stays in the table, NULL in new months, until `dbt build --full-refresh`.
 {{ config(
     materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='delete+insert',
     unique_key='month_start',
-    on_schema_change='sync_all_columns',
+    on_schema_change='append_new_columns',
     post_hook="{{ remember_reference_as_built(ae_reference_now()) }}",
 ) }}
 
