@@ -29,3 +29,16 @@ def test_a_mart_view_and_its_columns_carry_the_yaml_descriptions(built_home):
         con.close()
     described = {c["name"]: " ".join(c["description"].split()) for c in mart["columns"] if c.get("description")}
     assert described and all(comments[name] == text for name, text in described.items())
+
+
+def test_every_view_and_every_column_in_the_serving_db_has_a_comment(built_home):
+    con = serving(built_home)
+    try:
+        views = con.execute("select view_name from duckdb_views() where not internal and comment is null").fetchall()
+        columns = con.execute(
+            "select table_name, column_name from duckdb_columns() where not internal and comment is null order by 1, 2"
+        ).fetchall()
+    finally:
+        con.close()
+    assert views == []
+    assert columns == [], f"{len(columns)} columns without a description in the dbt YAML: {columns[:20]}"
