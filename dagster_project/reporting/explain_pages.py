@@ -29,7 +29,6 @@ class ExplainedNumber:
     # The files that gave the explained period's rows: a file that covers many periods (AmbSYS holds
     # every month) is listed once per period loaded from it, and only the rows' own periods are shown.
     files: list[dict] = field(default_factory=list)
-    files_left_out: int = 0
 
 
 @contextlib.contextmanager
@@ -43,10 +42,6 @@ def _quiet_sqlglot():
         yield
     finally:
         logger.setLevel(level)
-
-
-def _periods(rows: list[dict]) -> set[str]:
-    return {str(row["month_start"]) for row in rows if row.get("month_start")}
 
 
 def explain_key_numbers(settings: Settings, manifest: Path | None, key_numbers: list[KeyNumber]) -> list[ExplainedNumber]:
@@ -72,7 +67,6 @@ def explain_key_numbers(settings: Settings, manifest: Path | None, key_numbers: 
         except duckdb.Error as exc:
             explained.append(ExplainedNumber(key, error=str(exc).splitlines()[0]))
             continue
-        periods = _periods(result["rows"])
-        files = [f for f in result["files"] if not periods or f["period"] in periods]
-        explained.append(ExplainedNumber(key, result, files=files, files_left_out=len(result["files"]) - len(files)))
+        # explain traces a file holding many periods (an AmbSYS release) for the rows' own periods only.
+        explained.append(ExplainedNumber(key, result, files=result["files"]))
     return explained
