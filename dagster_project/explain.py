@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import sqlglot
 from sqlglot import exp
 from sqlglot.lineage import lineage
 
@@ -212,7 +211,7 @@ def trace_column(
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, (_plain(v) for v in row))) for row in cursor.fetchall()]
+    return [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in cursor.fetchall()]
 
 
 def _plain(value: Any) -> Any:

@@ -36,6 +36,7 @@ import stat
 import struct
 import time
 from collections.abc import Mapping
+from itertools import pairwise
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -277,7 +278,7 @@ def remove_old_versions(serving_dir: Path, keep: str, grace_s: float, report_hel
     versions = sorted(p.name for p in root.iterdir() if p.is_dir())
     removed, held = [], []
     now = time.time()
-    for older, newer in zip(versions, versions[1:]):
+    for older, newer in pairwise(versions):
         if older == keep:
             continue
         superseded_at = (root / newer).stat().st_mtime
