@@ -181,7 +181,7 @@ def trace_column(
             additive = False
             continue
         try:
-            root = lineage(col, sql, schema, dialect="duckdb")
+            root = lineage(col, sql, schema or {}, dialect="duckdb")
         except Exception:  # sqlglot cannot follow every dialect construct: the step stays, unexplained
             step.columns.append((col, None, description))
             additive = False
@@ -337,7 +337,7 @@ def _trace_files(con, settings: Settings, result: Explanation, fields: list[tupl
         where is_current and file_sha256 in (select distinct source_file_sha256 from f)
         order by source_key, period
     """)
-    sum_of = {}
+    sum_of: dict[str, list[str]] = {}
     for source, name in fields:
         sum_of.setdefault(source, []).append(name)
     for load in loads:
