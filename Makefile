@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install install-spark browser run test test-fast test-parity dev daemon bench bench-fast clean
+.PHONY: install install-spark browser run test test-fast test-parity lint dev daemon bench bench-fast clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -62,6 +62,16 @@ test-fast: install
 ## The same dbt project built on DuckDB and on Spark (dbt-spark, local session), every mart compared row for row
 test-parity: install-spark
 	$(SPARK_VENV)/bin/pytest -m parity tests/parity
+
+## Lint: ruff (errors and likely bugs; pyproject [tool.ruff]), mypy on the package ([tool.mypy]), sqlfluff on the
+## dbt models (.sqlfluff). The same three run as pre-commit hooks (.pre-commit-config.yaml) and in CI.
+## All three run whatever the first finds, so one run shows every finding.
+lint: $(VENV)/.synced
+	status=0; \
+	$(VENV)/bin/ruff check || status=1; \
+	$(VENV)/bin/mypy dagster_project || status=1; \
+	$(VENV)/bin/sqlfluff lint dbt/models || status=1; \
+	exit $$status
 
 ## Dagster UI and daemon (sensors, schedules, automation) on http://127.0.0.1:3000 for this workspace
 dev: install

@@ -119,7 +119,7 @@ def uec_month(month: dt.date, width: int, templates: dict, dest: Path) -> Path:
         code = real[1] if copy == 0 else ods_code(n)
         name = real[3] if copy == 0 else f"{real[3]} (SYNTHETIC {copy})"
         rows.append([label, code, real[2], name, *map(str, counts)])
-        totals = [t + c for t, c in zip(totals, counts)]
+        totals = [t + c for t, c in zip(totals, counts, strict=True)]
     rows.append(["TOTAL"] * 4 + [str(t) for t in totals])
     name = f"Monthly-AE-{calendar.month_name[month.month]}-{month.year}-synthetic-{width}.csv"
     return _write_csv(dest / name, [template.header, *rows])

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import sqlglot
 from sqlglot import exp
 from sqlglot.lineage import lineage
 
@@ -182,7 +181,7 @@ def trace_column(
             additive = False
             continue
         try:
-            root = lineage(col, sql, schema, dialect="duckdb")
+            root = lineage(col, sql, schema or {}, dialect="duckdb")
         except Exception:  # sqlglot cannot follow every dialect construct: the step stays, unexplained
             step.columns.append((col, None, description))
             additive = False
@@ -212,7 +211,7 @@ def trace_column(
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, (_plain(v) for v in row))) for row in cursor.fetchall()]
+    return [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in cursor.fetchall()]
 
 
 def _plain(value: Any) -> Any:
@@ -347,7 +346,7 @@ def _trace_files(
         where is_current and file_sha256 in (select distinct source_file_sha256 from f) {in_periods}
         order by source_key, period
     """)
-    sum_of = {}
+    sum_of: dict[str, list[str]] = {}
     for source, name in fields:
         sum_of.setdefault(source, []).append(name)
     for load in loads:

@@ -132,12 +132,14 @@ class Settings(BaseSettings):
 
     def effective(self) -> dict[str, Any]:
         """Each setting's environment variable and value, secrets masked (`nhs-warehouse status --settings`)."""
-        shown = {}
+        shown: dict[str, Any] = {}
         for name, info in type(self).model_fields.items():
             value = getattr(self, name)
-            if (info.json_schema_extra or {}).get("secret") and value:
+            extra = info.json_schema_extra  # a dict here; pydantic also allows a function that edits the schema
+            if isinstance(extra, dict) and extra.get("secret") and value:
                 value = "********"
-            shown[info.validation_alias or name] = value
+            alias = info.validation_alias  # each setting's environment variable, a plain name
+            shown[alias if isinstance(alias, str) else name] = value
         return shown
 
     @property

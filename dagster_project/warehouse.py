@@ -10,7 +10,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import duckdb
 
@@ -60,7 +60,11 @@ create table if not exists meta.validation_results (
 """
 
 
-def warehouse_config(settings=None) -> dict[str, str]:
+# DuckDB's connection options, typed as duckdb.connect declares them.
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
+
+def warehouse_config(settings=None) -> DuckDBConfig:
     """DuckDB's configuration for the warehouse file: its memory limit and threads from the settings.
 
     Every connection to the file in one process must use the same configuration (DuckDB refuses a
@@ -81,7 +85,7 @@ def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
 
 
-def connect(path: Path, *, read_only: bool = False, timeout_s: float = 120.0, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, *, read_only: bool = False, timeout_s: float = 120.0, config: DuckDBConfig | None = None) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file, waiting up to `timeout_s` for another process's lock to go away."""
     path = Path(path)
     if not read_only:
@@ -116,11 +120,21 @@ def quote_ident(name: str) -> str:
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, _, table = qualified.rpartition(".")
     return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema or "main", table],
-        ).fetchone()[0]
+        scalar(con, "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema or "main", table])
     )
+
+
+def single_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, a one-row table); an error if it returns none."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise LookupError(f"no row from: {sql}")
+    return row
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The one value of a one-row, one-column query (a count, a version)."""
+    return single_row(con, sql, params)[0]
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,8 @@ def read_load_state(path: Path, *, timeout_s: float = 120.0) -> LoadState | None
             return None
         raise
     try:
-        vintages, passed = {}, frozenset()
+        vintages: dict[tuple[str, str], str] = {}
+        passed: frozenset[str] = frozenset()
         if table_exists(con, "meta.partition_loads"):
             vintages = {
                 (source, period): sha

@@ -290,7 +290,7 @@ class Notifier:
             return 0
         due_before = now - dt.timedelta(seconds=self.settings.alert_reminder_s)
         con = self._connect()
-        sent: list[tuple[str, str, str, str]] = []
+        sent: list[tuple[str, str, str, Severity]] = []
         try:
             con.execute("begin transaction")
             rows = con.execute(
@@ -333,7 +333,7 @@ class Notifier:
 
     # -- delivery -----------------------------------------------------------------------------
 
-    def _deliver(self, alert_id: str, title: str, body: str, severity: str, only: set[str] | None = None) -> list[Delivery]:
+    def _deliver(self, alert_id: str, title: str, body: str, severity: Severity, only: set[str] | None = None) -> list[Delivery]:
         urls = [u for u in self.urls if only is None or target_id(u) in only]
         deliveries = [send(url, title, body, severity) for url in urls]  # no DB lock held while sending
         if not deliveries:
@@ -375,6 +375,6 @@ class Notifier:
                 [limit],
             )
             columns = [d[0] for d in cursor.description]
-            return [dict(zip(columns, row)) for row in cursor.fetchall()]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         finally:
             con.close()

@@ -122,7 +122,7 @@ def alert_for_run(instance, run, notifier: Notifier, settings: Settings) -> dict
 
 def finished_runs_since(instance, cursor: dict) -> tuple[list, dict]:
     """Finished runs after the cursor, oldest first, and the cursor past them."""
-    found = []
+    found: list[tuple[int, str]] = []  # (storage id, run id)
     cursor = dict(cursor)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

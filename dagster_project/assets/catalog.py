@@ -12,6 +12,7 @@ Definitions, sensors and the CLI's runner all import from here, never from `defi
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from functools import cache
 
 from dagster import AssetKey, AssetSelection, define_asset_job
@@ -68,7 +69,7 @@ def transform_keys() -> tuple[AssetKey, ...]:
     return tuple(sorted(_TRANSFORM.resolve(ALL_ASSETS), key=lambda k: k.to_user_string()))
 
 
-def transform_selection(source_keys: set[str] | frozenset[str], passed_nodes: set[str] | None) -> tuple[AssetKey, ...]:
+def transform_selection(source_keys: AbstractSet[str], passed_nodes: AbstractSet[str] | None) -> tuple[AssetKey, ...]:
     """What to rebuild after loading these sources: their downstream models, or everything while
     any dbt node has never passed in this warehouse (a fresh home: models the downstream ones read,
     such as seeds and other families' staging, may not exist yet). `passed_nodes` is
@@ -78,6 +79,6 @@ def transform_selection(source_keys: set[str] | frozenset[str], passed_nodes: se
     return downstream_of(frozenset(source_keys))
 
 
-def selection_for_load(source_key: str, passed_nodes: set[str] | None) -> list[AssetKey]:
+def selection_for_load(source_key: str, passed_nodes: AbstractSet[str] | None) -> list[AssetKey]:
     """The asset selection of one event's run: the source's raw asset and what must rebuild after it."""
     return [raw_asset_key(SOURCES[source_key]), *transform_selection({source_key}, passed_nodes)]

@@ -13,6 +13,7 @@ import shutil
 from functools import cache
 from pathlib import Path
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition, Output
@@ -201,7 +202,7 @@ def manifest() -> dict:
 BUILT_TYPES = ("model", "seed", "snapshot")
 
 
-def unbuilt_nodes(passed_nodes: set[str] | frozenset[str]) -> list[str]:
+def unbuilt_nodes(passed_nodes: AbstractSet[str]) -> list[str]:
     """dbt models, seeds and snapshots that have never passed a build in this warehouse."""
     return sorted(
         unique_id for unique_id, node in manifest()["nodes"].items()

@@ -35,9 +35,14 @@ def financial_years(first: str) -> StaticPartitionsDefinition:
 
 
 @cache
+def snapshots_name(source_key: str) -> str:
+    """The name of a source's snapshot partitions in the Dagster instance."""
+    return f"{source_key}_snapshots"
+
+
 def snapshots(source_key: str) -> DynamicPartitionsDefinition:
     """Snapshot partitions (e.g. a CQC ratings export date) are added as files arrive."""
-    return DynamicPartitionsDefinition(name=f"{source_key}_snapshots")
+    return DynamicPartitionsDefinition(name=snapshots_name(source_key))
 
 
 def partitions_for(spec: SourceSpec) -> PartitionsDefinition:
@@ -56,9 +61,9 @@ def register_snapshots(instance, spec: SourceSpec, keys: list[str]) -> list[str]
     Snapshot partitions are dynamic: a run (or a range of keys) may only name keys the instance has,
     so every caller that loads a snapshot adds its key first.
     """
-    definition = snapshots(spec.key)
-    known = instance.get_dynamic_partitions(definition.name)
+    name = snapshots_name(spec.key)
+    known = instance.get_dynamic_partitions(name)
     new = [k for k in sorted(set(keys)) if k not in known]
     if new:
-        instance.add_dynamic_partitions(definition.name, new)
-    return instance.get_dynamic_partitions(definition.name)
+        instance.add_dynamic_partitions(name, new)
+    return instance.get_dynamic_partitions(name)

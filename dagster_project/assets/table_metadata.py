@@ -14,6 +14,8 @@ from collections.abc import Mapping
 import duckdb
 from dagster import TableColumn, TableSchema
 
+from dagster_project.warehouse import scalar
+
 # Owners by family (the Dagster group of a raw asset and of the dbt models under models/*/<family>):
 # who is asked when a family's load fails or its marts look wrong. Shown in the asset catalog.
 FAMILY_OWNERS: dict[str, list[str]] = {
@@ -42,7 +44,7 @@ def table_metadata(
     ).fetchall()
     if not columns:
         return {}
-    (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+    rows = scalar(con, f'select count(*) from "{schema}"."{table}"')
     descriptions = descriptions or {}
     # Dagster's documented table metadata keys (its TableMetadataSet is not exported from `dagster`).
     return {

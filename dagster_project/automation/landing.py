@@ -146,7 +146,7 @@ def build_landing_sensor(settings: Settings) -> SensorDefinition:
         for note in requested.notes:
             context.log.warning(note)
         new = [r for r in requested.run_requests if r.run_key not in cursor.requested]
-        cursor.requested = [r.run_key for r in requested.run_requests]
+        cursor.requested = [r.run_key for r in requested.run_requests if r.run_key is not None]
         if not new:
             reason = "requested already; waiting for its run" if requested.run_requests else "nothing landed is waiting to load"
             return SensorResult(skip_reason=SkipReason(reason), cursor=cursor.dump())

@@ -45,11 +45,12 @@ def check_files(urls: list[str], state: dict, dest_dir: Path, http: Http) -> Pol
             continue
         if result.status == "not_modified":
             continue
-        known[url] = {"etag": result.etag, "last_modified": result.last_modified, "sha256": result.sha256}
-        if result.sha256 == seen.get("sha256"):
-            result.path.unlink(missing_ok=True)
+        path, sha256 = result.downloaded()
+        known[url] = {"etag": result.etag, "last_modified": result.last_modified, "sha256": sha256}
+        if sha256 == seen.get("sha256"):
+            path.unlink(missing_ok=True)
             continue
-        files.append(Fetched(result.path, url, result.file_name or Path(url).name, result.sha256, result.etag, result.last_modified))
+        files.append(Fetched(path, url, result.file_name or Path(url).name, sha256, result.etag, result.last_modified))
     return PollResult(files, {**state, "files": known}, notes, failures)
 
 
@@ -106,8 +107,9 @@ class IndexPoller:
             return PollResult([], state, [f"index {self.index_url}: {exc}"], [exc.as_record()])
         state = dict(state)
         if page.status == "fetched":
-            html = page.path.read_text(errors="replace")
-            page.path.unlink(missing_ok=True)
+            path, _ = page.downloaded()
+            html = path.read_text(errors="replace")
+            path.unlink(missing_ok=True)
             state["index"] = {"etag": page.etag, "last_modified": page.last_modified}
             state["links"] = links(html, self.index_url, self.link_pattern)
         # Every linked file, every poll: a revision replaces a file at the same URL (new ETag).

@@ -71,7 +71,7 @@ def build_publication_sensor(spec: SourceSpec, settings: Settings) -> SensorDefi
                     result.state.get("files", {}).pop(fetched.url, None)
                     continue
                 if taken.status == "landed":
-                    landed.append(f"{fetched.file_name} ({', '.join(taken.landed.periods)})")
+                    landed.append(f"{fetched.file_name} ({', '.join(taken.periods)})")
             state[poller.name] = result.state
         for note in notes:
             context.log.info(note)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from dagster import AddDynamicPartitionsRequest, RunRequest
 
 from dagster_project.assets.catalog import load_job_name, selection_for_load
-from dagster_project.assets.partitions import partitions_for, snapshots
+from dagster_project.assets.partitions import partitions_for, snapshots_name
 from dagster_project.ingest.landing import LandedFile, LandingStore
 from dagster_project.ingest.pending import pending_files
 from dagster_project.ingest.spec import SourceSpec
@@ -82,11 +82,11 @@ def pending_load_requests(
         periods = list(waiting)
         order = periods
         if spec.partitioning == "snapshot":
-            known = instance.get_dynamic_partitions(snapshots(spec.key).name)
+            known = instance.get_dynamic_partitions(snapshots_name(spec.key))
             new = [p for p in periods if p not in known]
             if new:
                 result.partition_additions.append(
-                    AddDynamicPartitionsRequest(partitions_def_name=snapshots(spec.key).name, partition_keys=new)
+                    AddDynamicPartitionsRequest(partitions_def_name=snapshots_name(spec.key), partition_keys=new)
                 )
             order = [*known, *new]  # the range is bounded in the instance's key order
         result.run_requests.append(

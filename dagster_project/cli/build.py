@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import shlex
 import time
 
@@ -63,7 +64,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
                 summary, failed = run_and_report(
                     f"Loading {source}: {len(periods)} partitions ({period_label(periods)}) through the gate…",
                     log_path,
-                    lambda: runner.run_load(settings, source, periods, transform=False),
+                    functools.partial(runner.run_load, settings, source, periods, transform=False),
                     progress,
                 )
                 progress.advance(progress.task_ids[0])

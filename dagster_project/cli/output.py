@@ -73,7 +73,7 @@ def write_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
         writer.writerows([[_jsonable(v) for v in row] for row in rows])
         sys.stdout.write(buffer.getvalue())
     elif fmt == "json":
-        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, row))) for row in rows], indent=2) + "\n")
+        sys.stdout.write(json.dumps([dict(zip(columns, map(_jsonable, row), strict=True)) for row in rows], indent=2) + "\n")
     else:
         table = Table()
         for c in columns:

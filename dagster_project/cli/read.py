@@ -132,7 +132,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     # ignored across exec (Dagster's in-process runs leave SIGTERM ignored where SIGINT is, unless
     # run through runner.sigterm_kept).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    host, port = server.server_address[:2]
+    host, port = server.socket.getsockname()[:2]  # the bound address: a str host, the port chosen for port 0
     console.print(f"Serving the docs on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
     try:
         server.serve_forever()

@@ -73,9 +73,11 @@ def print_build_summary(settings: Settings, seconds: float) -> None:
     if settings.serving_db.exists():
         import duckdb
 
+        from dagster_project.warehouse import single_row
+
         con = duckdb.connect(str(settings.serving_db), read_only=True)
         try:
-            version, tables = con.execute("select version, tables from _publication").fetchone()
+            version, tables = single_row(con, "select version, tables from _publication")
         finally:
             con.close()
         for name, rows in sorted(json.loads(tables).items()):

@@ -66,6 +66,12 @@ class FetchResult:
     attempts: int = 1
     file_name: str | None = None
 
+    def downloaded(self) -> tuple[Path, str]:
+        """The downloaded file and its SHA-256: a `fetched` result has both, `not_modified` neither."""
+        if self.path is None or self.sha256 is None:
+            raise ValueError(f"{self.url}: {self.status}, nothing was downloaded")
+        return self.path, self.sha256
+
 
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")

@@ -47,8 +47,8 @@ PARTIAL_MATCH = 0.5
 
 def detect_source(path: Path, specs: Iterable[SourceSpec]) -> SourceSpec | None:
     """The publication whose content the file matches best, or None when none is close."""
-    scored = sorted(((spec.match_score(path), spec.key, spec) for spec in specs), key=lambda t: t[:2], reverse=True)
-    scored = [(score, spec) for score, _, spec in scored if score >= PARTIAL_MATCH]
+    ranked = sorted(((spec.match_score(path), spec.key, spec) for spec in specs), key=lambda t: t[:2], reverse=True)
+    scored = [(score, spec) for score, _, spec in ranked if score >= PARTIAL_MATCH]
     if not scored:
         return None
     best_score = scored[0][0]
@@ -137,9 +137,9 @@ def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
         parsed = spec.parse(path, name=name)
     except IngestError as exc:
         exc.with_file(name)
-        error = exc.as_record() | {"file": name}
-        store.reject(path, source=spec.key, error=error, original_name=name, sha256=sha)
-        return IntakeResult(path, "rejected", spec.key, message=exc.describe(), error=error)
+        record = exc.as_record() | {"file": name}
+        store.reject(path, source=spec.key, error=record, original_name=name, sha256=sha)
+        return IntakeResult(path, "rejected", spec.key, message=exc.describe(), error=record)
     landed, _ = store.put(
         path, source=spec.key, periods=parsed.periods, original_name=name, url=url, etag=etag,
         last_modified=last_modified, sha256=sha,

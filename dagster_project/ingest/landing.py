@@ -286,6 +286,8 @@ class LandingStore:
         src = Path(src)
         folder = self.quarantine_dir / source
         stat = src.stat()
+        sha: str | None  # unknown for a file too large to read
+        dest: Path | None
         if keep_copy:
             sha = sha256 or sha256_of(src)
             key = sha

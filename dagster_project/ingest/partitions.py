@@ -32,7 +32,8 @@ class GateOutcome(Protocol):
 
 
 class Gate(Protocol):
-    def validate(self, staged: StagedLoad, suite_path: Path, previous_rows: int | None) -> GateOutcome: ...
+    # previous_rows: per staged period, the row count of the partition before it (the row-count band's base).
+    def validate(self, staged: StagedLoad, suite_path: Path, previous_rows: dict[str, int | None]) -> GateOutcome: ...
 
 
 @dataclass
@@ -165,6 +166,7 @@ class PartitionLoader:
                 if verdict.failed:
                     outcomes |= self._reject(con, wanted[sha], files[sha], verdict.error(files[sha]), verdict.result)
                 else:
+                    assert staged is not None  # a file passed, so _gate_files staged the files that passed
                     outcomes |= self._swap(con, staged, wanted[sha], verdict.result, staging.warnings[sha])
         return [outcomes[p] for p in periods]
 
@@ -173,9 +175,9 @@ class PartitionLoader:
         several files were staged, gate each file alone to find the ones to quarantine. Returns a
         verdict per readable file and the staged load holding every file that passed."""
         staged = staging.stage(files)
-        shas = staged.files if staged else []
-        if not shas:
+        if staged is None or not staged.files:
             return {}, None
+        shas = staged.files
         # Each period's band is judged against the partition before it, staged or loaded, once for all.
         previous = self._previous_rows(con, staged)
         result = self._validate(con, staged, previous)
@@ -183,18 +185,18 @@ class PartitionLoader:
             return {sha: _Verdict(result, staged.periods_of(sha)) for sha in shas}, staged
         verdicts = {}
         for sha in shas:
-            alone = staged if len(shas) == 1 else staging.stage({sha: files[sha]})
+            alone = staged if len(shas) == 1 else staging.restage({sha: files[sha]})
             verdict = _Verdict(result if alone is staged else self._validate(con, alone, previous), alone.periods_of(sha))
             if verdict.failed and len(verdict.periods) > 1:
                 # Name the periods that failed: each of the file's periods gated on its own.
                 verdict.failed_periods = [
                     period for period in verdict.periods
-                    if not self._validate(con, staging.stage({sha: files[sha]}, period=period), previous).success
+                    if not self._validate(con, staging.restage({sha: files[sha]}, period=period), previous).success
                 ]
             verdicts[sha] = verdict
         passed = {sha: files[sha] for sha in shas if not verdicts[sha].failed}
         # The pending file holds whatever was staged last: stage the files that passed together again.
-        return verdicts, staging.stage(passed) if passed else None
+        return verdicts, staging.restage(passed) if passed else None
 
     def _validate(self, con, staged: StagedLoad, previous: dict[str, int | None]):
         result = self.gate.validate(staged, self.spec.suite_path, {p: previous.get(p) for p in staged.periods})
@@ -217,7 +219,7 @@ class PartitionLoader:
         swap_in(con, staged, periods)
         warnings = list(parse_warnings)
         if self.mirror_dir is not None:
-            warnings.extend(self._mirror(con, periods))
+            warnings.extend(self._mirror(con, self.mirror_dir, periods))
         outcomes = {}
         for period in periods:
             part = staged.part(period)
@@ -228,14 +230,14 @@ class PartitionLoader:
             )
         return outcomes
 
-    def _mirror(self, con: duckdb.DuckDBPyConnection, periods: list[str]) -> list[str]:
+    def _mirror(self, con: duckdb.DuckDBPyConnection, mirror_dir: Path, periods: list[str]) -> list[str]:
         """Copy the swapped-in partitions to the Parquet mirror; never fails the load.
 
         The partition is committed in DuckDB, the system of record, by now. A mirror that could not
         be written is a warning: the next full sync (every Spark build starts with one) repairs it.
         """
         try:
-            parquet_mirror.sync(con, self.mirror_dir, source=self.spec.key, periods=periods)
+            parquet_mirror.sync(con, mirror_dir, source=self.spec.key, periods=periods)
         except Exception as exc:  # disk full, permissions: the DuckDB load stands
             named = ", ".join(periods)
             log.warning("could not mirror %s %s to Parquet: %s", self.spec.key, named, exc)
@@ -293,6 +295,14 @@ class _Staging:
         """Stage every period of these files (or only `period`) into the pending file."""
         staged = stage_many(self.loader.spec, self._parts(files, period), self.loader.pending_dir, loaded_at=_now())
         return staged if staged.parts else None
+
+    def restage(self, files: dict[str, LandedFile], period: str | None = None) -> StagedLoad:
+        """Stage again files (or a period of them) that staged before: they have rows, so unlike
+        `stage` this never returns None."""
+        staged = self.stage(files, period)
+        if staged is None:
+            raise RuntimeError(f"files {sorted(files)} staged rows before and none now")
+        return staged
 
     def _parts(self, files: dict[str, LandedFile], only: str | None):
         for sha, landed in files.items():

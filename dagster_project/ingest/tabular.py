@@ -26,19 +26,31 @@ from dagster_project.ingest.textfile import bounded_lines, looks_like_html, open
 
 
 class TableSpec(Protocol):
-    """What this reader reads of a source spec (`spec.SourceSpec` is one; it calls this module to parse)."""
+    """What this reader reads of a source spec (`spec.SourceSpec` is one; it calls this module to parse).
+    Read-only members (properties), so that a frozen dataclass satisfies it."""
 
-    key: str
-    title: str
-    format: str
-    columns: tuple[Column, ...]
-    sheet: str | None
-    period_column: str | None
-    period_from_value: Callable[[str], str] | None
-    period_from_name: Callable[[str], str] | None
-    is_total_row: Callable[[dict[str, str]], bool] | None
-    missing_markers: frozenset[str]
-    file_period: Callable[[list[dict[str, Any]]], str] | None
+    @property
+    def key(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def columns(self) -> tuple[Column, ...]: ...
+    @property
+    def sheet(self) -> str | None: ...
+    @property
+    def period_column(self) -> str | None: ...
+    @property
+    def period_from_value(self) -> Callable[[str], str] | None: ...
+    @property
+    def period_from_name(self) -> Callable[[str], str] | None: ...
+    @property
+    def is_total_row(self) -> Callable[[dict[str, str]], bool] | None: ...
+    @property
+    def missing_markers(self) -> frozenset[str]: ...
+    @property
+    def file_period(self) -> Callable[[list[dict[str, Any]]], str] | None: ...
 
     @property
     def dropped_spellings(self) -> frozenset[str]: ...
@@ -437,8 +449,8 @@ def parse_tabular(path: Path, spec: TableSpec, name: str | None = None) -> Parse
         })
         record: dict[str, Any] = {"_row_number": row_number}
         try:
-            for column, i in plan:
-                cell = cells[i] if i is not None and i < len(cells) else None
+            for column, at in plan:
+                cell = cells[at] if at is not None and at < len(cells) else None
                 if is_total and column.kind == "text":
                     record[column.name] = to_text(_clean(cell)) if cell not in (None, "") else None
                     continue
@@ -516,7 +528,7 @@ def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) 
 
 
 def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: TableSpec, path: Path, name: str) -> None:
-    if spec.period_from_name is not None and all(r.get(spec.period_column) is None for r in data[""]):
+    if spec.period_from_name is not None and (spec.period_column is None or all(r.get(spec.period_column) is None for r in data[""])):
         # A layout without the period column: the publisher's file name says which month it is.
         try:
             period = spec.period_from_name(name)

@@ -36,13 +36,14 @@ import stat
 import struct
 import time
 from collections.abc import Mapping
+from itertools import pairwise
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.settings import STORAGE_COMPATIBILITY_VERSION
-from dagster_project.warehouse import quote_ident
+from dagster_project.warehouse import quote_ident, scalar, single_row
 
 VERSIONS_DIR = "versions"
 CURRENT_FILE = "marts.duckdb"
@@ -114,23 +115,25 @@ def publish(
     for qualified in marts:
         name = qualified.split(".")[-1]
         schemas[name] = [[c, t] for c, t in con.execute(f"select column_name, column_type from (describe {qualified})").fetchall()]
-        same_schema = previous is not None and previous.get("schemas", {}).get(name) == schemas[name]
+        # The previous version, when this mart's schema is unchanged: its files may be linked, not written.
+        reusable = previous if previous is not None and previous.get("schemas", {}).get(name) == schemas[name] else None
         tables[name] = 0
         for relative, where, rows, fingerprint in _parts(con, qualified, name, partition_by.get(qualified)):
             tables[name] += rows
             files[relative] = fingerprint
             target = version_dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if same_schema and previous["files"].get(relative) == fingerprint and _link(previous["dir"] / relative, target):
+            if reusable is not None and reusable["files"].get(relative) == fingerprint and _link(reusable["dir"] / relative, target):
                 linked += 1
                 continue
             con.execute(
                 f"copy (select * from {qualified} where {where}) to {_quote_path(target)} (format parquet, compression zstd)"
             )
             written += 1
+    published_at = dt.datetime.now(dt.timezone.utc).isoformat()
     manifest = {
         "version": version,
-        "published_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "published_at": published_at,
         "tables": tables,
         "partition_by": {q.split(".")[-1]: c for q, c in partition_by.items()},
         "schemas": schemas,
@@ -148,7 +151,7 @@ def publish(
             _comment(serving, name, (descriptions or {}).get(qualified))
         serving.execute(
             "create table _publication as select ? as version, cast(? as timestamp) as published_at, ? as tables",
-            [version, manifest["published_at"][:26].replace("T", " "), json.dumps(tables)],
+            [version, published_at[:26].replace("T", " "), json.dumps(tables)],
         )
         _comment(serving, "_publication", PUBLICATION_DESCRIPTION, kind="table")
         serving.execute("checkpoint")
@@ -183,7 +186,7 @@ def _parts(con: duckdb.DuckDBPyConnection, qualified: str, name: str, column: st
     The fingerprint is the row count and the sum of the rows' hashes: any changed, added or removed
     row changes it. One pass over the mart, far cheaper than writing it."""
     if column is None:
-        rows, total = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {qualified} as t").fetchone()
+        rows, total = single_row(con, f"select count(*), coalesce(sum(hash(t)), 0) from {qualified} as t")
         yield f"{name}.parquet", "true", rows, f"{rows}:{total}"
         return
     groups = con.execute(
@@ -277,7 +280,7 @@ def remove_old_versions(serving_dir: Path, keep: str, grace_s: float, report_hel
     versions = sorted(p.name for p in root.iterdir() if p.is_dir())
     removed, held = [], []
     now = time.time()
-    for older, newer in zip(versions, versions[1:]):
+    for older, newer in pairwise(versions):
         if older == keep:
             continue
         superseded_at = (root / newer).stat().st_mtime
@@ -301,6 +304,6 @@ def current_version(serving_dir: Path) -> str | None:
         return None
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("select version from _publication").fetchone()[0]
+        return scalar(con, "select version from _publication")
     finally:
         con.close()

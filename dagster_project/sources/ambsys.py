@@ -65,7 +65,7 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
     parsed = parse_tabular(Path(path), dataclasses.replace(spec, parser=None, period_column="year", period_from_value=_year))
     frame = parsed.tables[""]
     periods = []
-    for row_number, year, month in zip(frame["_row_number"], frame["year"], frame["month"]):
+    for row_number, year, month in zip(frame["_row_number"], frame["year"], frame["month"], strict=True):
         try:
             periods.append(dt.date(int(year), int(month), 1).isoformat())
         except (TypeError, ValueError) as exc:

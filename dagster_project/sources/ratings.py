@@ -216,7 +216,8 @@ EXPORT_PROVIDER_COLUMNS = (
     *_export_rating_columns(),
 )
 
-CQC_RATINGS_EXPORT = SourceSpec(
+# Annotated: its `detect` refers to the spec itself, which mypy cannot infer through.
+CQC_RATINGS_EXPORT: SourceSpec = SourceSpec(
     key="cqc_ratings_export",
     family="ratings",
     title="CQC latest ratings export",

@@ -20,6 +20,7 @@ part" stay distinguishable downstream; anything else that is not a number is an 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,10 +121,10 @@ COLUMNS = (
 )
 
 
-def is_area_total(row: dict[str, str]) -> bool:
+def is_area_total(row: Mapping[str, str | None]) -> bool:
     """England (E92...) and regional (E12...) rows are the publisher's aggregates, not councils."""
-    code = row.get("la_code", "").strip().upper()
-    return code.startswith(("E92", "E12")) or row.get("la_name", "").strip().casefold() == "england"
+    code = (row.get("la_code") or "").strip().upper()
+    return code.startswith(("E92", "E12")) or (row.get("la_name") or "").strip().casefold() == "england"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ Both become one raw table; columns a layout does not have are NULL, `layout` say
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pandas as pd
@@ -54,7 +55,7 @@ def is_staff_group_subtotal(row: dict[str, str]) -> bool:
     return ALL_STAFF_GROUPS in (main, group) or group.endswith("- all grades")
 
 
-def _layout(name: str, names: set[str], also_required: set[str] = frozenset(), **fields) -> SourceSpec:
+def _layout(name: str, names: AbstractSet[str], also_required: AbstractSet[str] = frozenset(), **fields) -> SourceSpec:
     """The spec of one published layout: the columns it has (`also_required` must be in its header)."""
     columns = tuple(
         dataclasses.replace(c, required=c.required or c.name in also_required) for c in COLUMNS if c.name in names

@@ -165,7 +165,7 @@ def _unexpected_rows_sample(staged: StagedLoad, kwargs: dict, result, limit: int
         try:
             cursor = con.execute(f"select * from ({query.replace('{batch}', staged.pending_table(''))}) limit {limit}")
             columns = [d[0] for d in cursor.description]
-            rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         finally:
             con.close()
     except duckdb.Error:

@@ -31,5 +31,7 @@ def apply() -> None:
     if not isinstance(dialects, tuple):
         raise RuntimeError("GX changed _PERSISTED_CONNECTION_DIALECTS; revisit validation/gx_duckdb.py")
     if not any(getattr(d, "value", d) == "duckdb" for d in dialects):
-        engine._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DuckDBDialect("duckdb"))
+        # GX leaves the tuple unannotated, so its inferred type is exactly its four enum members; adding a
+        # fifth is the point of this patch.
+        engine._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DuckDBDialect("duckdb"))  # type: ignore[assignment]
     _APPLIED = True

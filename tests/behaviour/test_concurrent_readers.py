@@ -54,7 +54,7 @@ class Readers:
                 [sys.executable, "-m", "tests.support.serving_reader", str(db), str(out), str(self.stop), "--mode", mode],
                 cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True,
             )
-            for out, mode in zip(self.outs, modes)
+            for out, mode in zip(self.outs, modes, strict=True)
         ]
 
     def lines(self, i: int) -> list[dict]:
@@ -144,7 +144,7 @@ def test_readers_see_whole_publications_while_the_warehouse_loads_and_republishe
                 assert _data(answer) == expected[version], f"reader {i} saw a mix: {answer} vs {expected[version]}"
                 assert answer["provider_months"] == answer["calendar_months"]
                 assert answer["england_12h_waits"] == answer["provider_12h_waits"]
-    holders = [lines for lines, mode in zip(answers, MODES) if mode == "hold"]
+    holders = [lines for lines, mode in zip(answers, MODES, strict=True) if mode == "hold"]
     held_versions = {line["answer"]["version"] for lines in holders for line in lines if "answer" in line}
 
     with capsys.disabled():

@@ -220,7 +220,7 @@ def ods_with_password(export: bytes) -> bytes:
 def json_cut_off(list_page: bytes, *details: bytes) -> dict[str, bytes]:
     """A CQC API capture folder whose last location document was cut off halfway (an interrupted download)."""
     files = {"locations.json": list_page}
-    for path, data in zip(CQC_DETAILS, details):
+    for path, data in zip(CQC_DETAILS, details, strict=True):
         files[f"location_details/{path.name}"] = data
     last = f"location_details/{CQC_DETAILS[-1].name}"
     files[last] = files[last][: len(files[last]) // 2]

@@ -47,7 +47,7 @@ def test_a_council_code_that_does_not_exist_is_quarantined_and_every_year_keeps_
 
 
 def test_a_suppression_symbol_in_a_value_is_loaded_as_missing(warehouse, tmp_path):
-    line = next(l for l in SAMPLE.read_text(encoding="utf-8").splitlines() if l.startswith(HARTLEPOOL_1D_2021) and "Carer Quality of Life" in l)
+    line = next(text for text in SAMPLE.read_text(encoding="utf-8").splitlines() if text.startswith(HARTLEPOOL_1D_2021) and "Carer Quality of Life" in text)
     fields = line.split(",")
     damaged = line.replace(f",ASC1,{fields[9]},", ",ASC1,[c],", 1)
     taken, outcomes = warehouse.take(SPEC, revised(tmp_path, line, damaged))

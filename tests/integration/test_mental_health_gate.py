@@ -4,7 +4,7 @@ makes it fail. Cases damage the real February 2017 partition (NHS Digital's 10-c
 import pytest
 
 from tests.support.gate_fixtures import (
-    Damage, StagedGate, described, drop_column, duplicate_row, empty, failed_keys, first_row, null, suite_keys,
+    Damage, StagedGate, described, drop_column, duplicate_row, empty, failed_keys, null, suite_keys,
     wrong_partition,
 )
 from dagster_project.settings import SAMPLES_DIR

@@ -29,7 +29,7 @@ def serving(built_home):
 def _row(con, icb_code, month):
     cursor = con.execute("select * from mart_system_overview where icb_code = ? and month_start = ?", [icb_code, month])
     names = [d[0] for d in cursor.description]
-    return dict(zip(names, cursor.fetchone()))
+    return dict(zip(names, cursor.fetchone(), strict=True))
 
 
 def _number(text):

@@ -126,8 +126,8 @@ def compare(
     for pair in differing[:examples]:
         d_row = con.execute(f"select * exclude (_pair) from ({side(duckdb_relation, duck_types)}) where _pair = ?", [pair]).fetchone()
         s_row = con.execute(f"select * exclude (_pair) from ({side(spark_relation, spark_types)}) where _pair = ?", [pair]).fetchone()
-        d_values = dict(zip(shared, d_row)) if d_row else {}
-        s_values = dict(zip(shared, s_row)) if s_row else {}
+        d_values = dict(zip(shared, d_row, strict=True)) if d_row else {}
+        s_values = dict(zip(shared, s_row, strict=True)) if s_row else {}
         # The pair's key columns, and every column that differs.
         shown = [c for c in shared if d_values.get(c) != s_values.get(c)] or shared
         result.examples.append(

@@ -42,7 +42,7 @@ CONFIG = {"threads": 1}
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> dict:
     row = con.execute(FINGERPRINT_SQL).fetchone()
-    return {c: v if v is None or isinstance(v, (str, int)) else int(v) for c, v in zip(COLUMNS, row)}
+    return {c: v if v is None or isinstance(v, (str, int)) else int(v) for c, v in zip(COLUMNS, row, strict=True)}
 
 
 def main(db: str, out: str, stop: str, mode: str) -> None:

@@ -60,7 +60,8 @@ def test_a_file_without_oflogs_code_column_still_parses(copy_of, tmp_path):
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     keep = [i for i, name in enumerate(header) if name != "Code"]
-    import csv, io
+    import csv
+    import io
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -35,7 +35,7 @@ def _run(tmp_path, mode):
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / f"{mode}.duckdb"), mode], capture_output=True, text=True, timeout=300
     )
-    lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT")]
+    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
     assert lines, out.stderr[-3000:]
     return lines[0]
 

@@ -98,7 +98,7 @@ def test_a_latest_ratings_workbook_is_recognised_and_read_long(api_records, tmp_
     # The newest publication date in the sheet dates the snapshot.
     assert parsed.periods == [max(expected["report_date"].dropna()).isoformat()]
     urgent = main[(main["location_id"] == "RM317") & (main["service"] == "Urgent and emergency services")]
-    assert dict(zip(urgent["key_question"], urgent["rating"]))["Safe"] == "Requires improvement"
+    assert dict(zip(urgent["key_question"], urgent["rating"], strict=True))["Safe"] == "Requires improvement"
     assert parsed.tables["providers"].empty
 
 

@@ -28,7 +28,7 @@ def test_september_2016_title_row_workbook():
     assert chesterfield.headcount == 21 and chesterfield.hee_region_name == "Health Education East Midlands"
     assert cell(orgs, "RFS", "UK", "All staff").headcount == 3565
     england = totals[totals.area_level == "england"]
-    assert dict(zip(england.nationality_group + " " + england.staff_group, england.headcount))["EU All staff"] == 59796
+    assert dict(zip(england.nationality_group + " " + england.staff_group, england.headcount, strict=True))["EU All staff"] == 59796
     assert totals[totals.area_level == "region"].hee_region_name.nunique() == 13
 
 

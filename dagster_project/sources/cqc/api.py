@@ -85,10 +85,11 @@ class CqcApiClient:
             max_bytes=self.max_bytes, headers=headers, client=self._client, sleep=self.sleep,
         )
         self.requests += result.attempts
+        path, _ = result.downloaded()  # no validators were sent, so never `not_modified`
         try:
-            return url, result.path.read_bytes()
+            return url, path.read_bytes()
         finally:
-            result.path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
     def get_json(self, path_or_uri: str, params: dict[str, Any] | None = None) -> tuple[bytes, Any]:
         url, body = self.get_bytes(path_or_uri, params)

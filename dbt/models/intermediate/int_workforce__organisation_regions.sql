@@ -5,9 +5,13 @@
 -- and trusts absent from the A&E file). Organisations that closed before 2024 (e.g. the CCGs of
 -- 2017-18) are in neither and have no region.
 with workforce_orgs as (
-    select org_code, {{ arg_max("org_name", "month_start") }} as org_name from {{ ref('stg_workforce__staff_fte') }} group by org_code
+    select org_code, {{ arg_max("org_name", "month_start") }} as org_name
+    from {{ ref('stg_workforce__staff_fte') }}
+    group by org_code
     union
-    select org_code, {{ arg_max("org_name", "month_start") }} from {{ ref('stg_workforce__sickness_absence') }} group by org_code
+    select org_code, {{ arg_max("org_name", "month_start") }} as org_name
+    from {{ ref('stg_workforce__sickness_absence') }}
+    group by org_code
 ),
 
 absence as (
@@ -36,7 +40,11 @@ select
         when regions.region_code is not null then 'sickness_absence'
         when absence.region_code = 'QZZ' then 'national_body'
     end as region_source
-from (select org_code, max(org_name) as org_name from workforce_orgs group by org_code) as workforce_orgs
+from (
+    select org_code, max(org_name) as org_name
+    from workforce_orgs
+    group by org_code
+) as workforce_orgs
 left join organisations on organisations.org_code = workforce_orgs.org_code
 left join absence on absence.org_code = workforce_orgs.org_code
 left join regions on regions.region_code = absence.region_code

@@ -14,7 +14,10 @@ survey as (
     select
         survey.financial_year, survey.la_code, survey.la_name, survey.measure_code,
         coalesce(measures.measure_name, survey.measure_name) as measure_name,
-        case when measures.framework is not null or survey.measure_code in ('1I2', '3B', '3C') then 'ASCOF' else 'SACE' end as framework,
+        case
+            when measures.framework is not null or survey.measure_code in ('1I2', '3B', '3C') then 'ASCOF'
+            else 'SACE'
+        end as framework,
         'carers' as topic, survey.unit,
         -- Every survey measure reads "more is better" except financial difficulties.
         survey.measure_code <> 'financial_difficulties' as higher_is_better,
@@ -28,7 +31,11 @@ ranked as (
     select
         *,
         row_number() over (partition by financial_year, la_code, measure_code order by source_priority) as preference
-    from (select * from oflog union all select * from survey)
+    from (
+        select * from oflog
+        union all
+        select * from survey
+    ) as both_sources
 )
 
 select

@@ -15,7 +15,7 @@ expected as (
     from measure_years
     join {{ ref('dim_local_authority') }} as councils
         on cast(left(measure_years.financial_year, 4) || '-04-01' as date)
-            between coalesce(councils.valid_from, date '1900-01-01') and coalesce(councils.valid_to, date '9999-12-31')
+        between coalesce(councils.valid_from, date '1900-01-01') and coalesce(councils.valid_to, date '9999-12-31')
 ),
 
 council_values as (

@@ -16,8 +16,9 @@ successors as (
         predecessor_la_code as la_code,
         {{ string_agg_ordered('successor_la_code', "', '") }} as successor_la_codes,
         -- `part` rows are a piece that went to a neighbour, not the council's continuation.
-        case when count(*) filter (where change_type <> 'part') = 1
-            then max(successor_la_code) filter (where change_type <> 'part')
+        case
+            when count(*) filter (where change_type <> 'part') = 1
+                then max(successor_la_code) filter (where change_type <> 'part')
         end as successor_la_code
     from successions
     group by predecessor_la_code
@@ -41,11 +42,15 @@ select
     councils.valid_to,
     councils.valid_to is null as is_current,
     -- Financial years run April to March; a council created on 1 April starts that year.
-    case when councils.valid_from is not null
-        then cast(year(councils.valid_from) as {{ dbt.type_string() }}) || '-' || right(cast(year(councils.valid_from) + 1 as {{ dbt.type_string() }}), 2)
+    case
+        when councils.valid_from is not null then
+            cast(year(councils.valid_from) as {{ dbt.type_string() }})
+            || '-' || right(cast(year(councils.valid_from) + 1 as {{ dbt.type_string() }}), 2)
     end as first_financial_year,
-    case when councils.valid_to is not null
-        then cast(year(councils.valid_to) - 1 as {{ dbt.type_string() }}) || '-' || right(cast(year(councils.valid_to) as {{ dbt.type_string() }}), 2)
+    case
+        when councils.valid_to is not null then
+            cast(year(councils.valid_to) - 1 as {{ dbt.type_string() }})
+            || '-' || right(cast(year(councils.valid_to) as {{ dbt.type_string() }}), 2)
     end as last_financial_year,
     successors.successor_la_code,
     successors.successor_la_codes,

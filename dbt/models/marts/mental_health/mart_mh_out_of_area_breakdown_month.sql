@@ -12,7 +12,9 @@ categories as (
 ),
 
 region_names as (
-    select category_code as region_code, category_name as region_name from categories where breakdown = 'region'
+    select category_code as region_code, category_name as region_name
+    from categories
+    where breakdown = 'region'
 ),
 
 placed as (
@@ -25,23 +27,25 @@ placed as (
         measure_name, band, band_lower, band_upper, band_unit, unit, value, is_suppressed, is_rounded_to_5,
         source_file_name, source_file_sha256
     from figures
-    where breakdown2 is null
-      and (breakdown1 = 'england' or (breakdown1 = 'region' and breakdown1_code <> 'England'))
+    where
+        breakdown2 is null
+        and (breakdown1 = 'england' or (breakdown1 = 'region' and breakdown1_code <> 'England'))
     union all
     -- England by one breakdown (bed type, reason, provider, CCG, ...).
     select
-        month_start, 'england', 'ENG',
+        month_start, 'england' as area_level, 'ENG' as area_code,
         breakdown1, breakdown1_code, breakdown1_description,
         measure_name, band, band_lower, band_upper, band_unit, unit, value, is_suppressed, is_rounded_to_5,
         source_file_name, source_file_sha256
     from figures
-    where breakdown2 is null
-      and breakdown1 not in ('england', 'region')
-      and breakdown1_code <> 'England'
+    where
+        breakdown2 is null
+        and breakdown1 not in ('england', 'region')
+        and breakdown1_code <> 'England'
     union all
     -- Each region by one breakdown.
     select
-        month_start, 'region', breakdown1_code,
+        month_start, 'region' as area_level, breakdown1_code as area_code,
         breakdown2, breakdown2_code, breakdown2_description,
         measure_name, band, band_lower, band_upper, band_unit, unit, value, is_suppressed, is_rounded_to_5,
         source_file_name, source_file_sha256

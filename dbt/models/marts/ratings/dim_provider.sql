@@ -24,7 +24,8 @@ all_providers as (
 ),
 
 organisations as (
-    select * from {{ ref('dim_organisation') }} where org_level = 'provider'
+    select * from {{ ref('dim_organisation') }}
+    where org_level = 'provider'
 ),
 
 icbs as (

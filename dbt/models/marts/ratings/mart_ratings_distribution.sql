@@ -23,8 +23,8 @@ ratings as (
         ratings.rating,
         ratings.is_rated,
         ratings.rating_order,
-        snapshot.inspection_directorate,
-        snapshot.primary_inspection_category_name,
+        registrations.inspection_directorate,
+        registrations.primary_inspection_category_name,
         -- Locations with no known ICB or region still count for England; they form their own area.
         coalesce(locations.region_code, 'UNKNOWN') as region_code,
         coalesce(locations.region_name, 'Region not known') as region_name,
@@ -32,13 +32,13 @@ ratings as (
         coalesce(locations.icb_name, 'ICB not known') as icb_name
     from {{ ref('stg_cqc__location_ratings') }} as ratings
     join latest_per_source using (source, snapshot_date)
-    join {{ ref('int_cqc__locations') }} as snapshot
-        on snapshot.source = ratings.source
-        and snapshot.snapshot_date = ratings.snapshot_date
-        and snapshot.location_id = ratings.location_id
+    join {{ ref('int_cqc__locations') }} as registrations
+        on registrations.source = ratings.source
+        and registrations.snapshot_date = ratings.snapshot_date
+        and registrations.location_id = ratings.location_id
     left join {{ ref('dim_location') }} as locations on locations.location_id = ratings.location_id
     -- Active registrations only: CQC's distributions describe services operating now.
-    where snapshot.is_registered
+    where registrations.is_registered
 ),
 
 counted as (

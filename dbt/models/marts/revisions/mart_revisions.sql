@@ -4,9 +4,10 @@
 -- The marts themselves always use the current (latest) vintage; this keeps the earlier ones visible.
 -- One line per raw source with a row key: revision_changes(source, row key columns).
 {{ config(materialized='table') }}
+{%- set oaps_row_key = ['question', 'breakdown1', 'breakdown1_code', 'breakdown2', 'breakdown2_code'] %}
 
 select * from {{ revision_changes('uec_ae_monthly', ['org_code']) }}
 union all
 select * from {{ revision_changes('uec_ambsys_monthly', ['org_code']) }}
 union all
-select * from {{ revision_changes('mh_oaps_monthly', ['question', 'breakdown1', 'breakdown1_code', 'breakdown2', 'breakdown2_code'], 'mental_health') }}
+select * from {{ revision_changes('mh_oaps_monthly', oaps_row_key, 'mental_health') }}

@@ -52,7 +52,8 @@ overall_ratings as (
         locations.deregistration_date
     from {{ ref('fct_location_rating_history') }} as history
     join {{ ref('dim_location') }} as locations on locations.location_id = history.location_id
-    where history.key_question = 'Overall'
+    where
+        history.key_question = 'Overall'
         and history.service is null
         and history.is_rated
         and history.is_published
@@ -103,7 +104,8 @@ carers as (
         councils.icb_code,
         facts.financial_year,
         {{ string_agg_ordered('facts.la_name', "'; '", distinct=true) }} as carers_councils,
-        count(distinct facts.la_code) filter (where facts.measure_code = '1D' and facts.value is not null) as carers_councils_reporting,
+        count(distinct facts.la_code)
+        filter (where facts.measure_code = '1D' and facts.value is not null) as carers_councils_reporting,
         median(facts.value) filter (where facts.measure_code = '1D') as carer_quality_of_life_median,
         median(facts.value) filter (where facts.measure_code = '3D2') as carers_finding_information_easy_pct_median
     from {{ ref('int_icb__councils') }} as councils
@@ -139,7 +141,9 @@ select
 
     ratings.rated_locations,
     ratings.locations_requires_improvement_or_inadequate,
-    {{ percent('ratings.locations_requires_improvement_or_inadequate', 'ratings.rated_locations') }} as pct_rated_requires_improvement_or_inadequate,
+    {{ percent(
+        'ratings.locations_requires_improvement_or_inadequate', 'ratings.rated_locations'
+    ) }} as pct_rated_requires_improvement_or_inadequate,
 
     sickness.sickness_reporting_organisations,
     sickness.fte_days_lost,

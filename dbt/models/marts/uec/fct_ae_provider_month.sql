@@ -17,7 +17,8 @@
 ) }}
 
 {#- A table built before the model was incremental has no loaded_at: rebuild every month once. -#}
-{%- set incremental = is_incremental() and 'loaded_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) %}
+{%- set incremental = is_incremental()
+    and 'loaded_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) %}
 {#- The reference data as the last build used it and as it is now: any difference (a renamed region,
     an organisation moved to another ICB, a reference row duplicated, or no record of the last
     build's) rebuilds every month. Two lists of a few hundred rows, not the rows built so far. -#}
@@ -37,9 +38,9 @@ orgs as (
 ae as (
     select * from {{ ref('stg_uec__ae_monthly') }}
     {%- if incremental and not rebuild_all %}
-    -- The months loaded since this model last built (a new month, or a new vintage of one: a
-    -- partition is replaced whole, every row with the new loaded_at).
-    where loaded_at >= {{ changed_since() }}
+        -- The months loaded since this model last built (a new month, or a new vintage of one: a
+        -- partition is replaced whole, every row with the new loaded_at).
+        where loaded_at >= {{ changed_since() }}
     {%- endif %}
 ),
 
@@ -62,7 +63,8 @@ measures as (
         ae.emergency_admissions_type_1,
         ae.emergency_admissions_type_2,
         ae.emergency_admissions_other,
-        ae.emergency_admissions_type_1 + ae.emergency_admissions_type_2 + ae.emergency_admissions_other as emergency_admissions_via_ae,
+        ae.emergency_admissions_type_1 + ae.emergency_admissions_type_2 + ae.emergency_admissions_other
+            as emergency_admissions_via_ae,
         ae.other_emergency_admissions,
         ae.source_file_name,
         ae.source_file_sha256,

@@ -5,6 +5,9 @@
 --
 -- A plain table, not incremental: the whole series is about 1,200 trust-months, and NHS England
 -- re-publishes every month in each release, so every load changes every month anyway.
+-- Layout: sqlfluff asks a jinja loop in a select list for one indent inside a CTE and another at the
+-- top level, and loops over categories 1-4 are most of this model; its indentation is not linted.
+-- noqa: disable=LT02
 with trusts as (
     select * from {{ ref('stg_uec__ambsys_monthly') }}
     where org_level = 'trust'
@@ -24,7 +27,8 @@ by_trust as (
         cast(max(case when measure = '{{ category }}_incidents' then value end) as bigint) as {{ category }}_incidents,
         cast(max(case when measure = '{{ category }}_total_seconds' then value end) as bigint) as {{ category }}_total_seconds,
         cast(max(case when measure = '{{ category }}_mean_seconds' then value end) as bigint) as {{ category }}_mean_seconds,
-        cast(max(case when measure = '{{ category }}_p90_seconds' then value end) as bigint) as {{ category }}_p90_seconds{{ ',' if not loop.last }}
+        cast(max(case when measure = '{{ category }}_p90_seconds' then value end) as bigint)
+            as {{ category }}_p90_seconds{{ ',' if not loop.last }}
         {%- endfor %}
     from measures
     group by month_start, org_code

@@ -15,10 +15,12 @@ regions as (
 
 absence_areas as (
     -- Each organisation counts in its region (national bodies under the publisher's QZZ) and in England.
-    select month_start, coalesce(region_code, publisher_region_code) as region_code, region_name, org_type, org_code, fte_days_lost, fte_days_available
+    select
+        month_start, coalesce(region_code, publisher_region_code) as region_code, region_name,
+        org_type, org_code, fte_days_lost, fte_days_available
     from absence
     union all
-    select month_start, 'ENG', 'England', org_type, org_code, fte_days_lost, fte_days_available
+    select month_start, 'ENG' as region_code, 'England' as region_name, org_type, org_code, fte_days_lost, fte_days_available
     from absence
 ),
 
@@ -40,12 +42,13 @@ absence_summary as (
 ),
 
 staff_areas as (
-    select staff.month_start, coalesce(staff.region_code, 'UNKNOWN') as region_code,
+    select
+        staff.month_start, coalesce(staff.region_code, 'UNKNOWN') as region_code,
         coalesce(regions.region_name, 'Region not known') as region_name, staff.staff_group, staff.org_code, staff.fte
     from staff
     left join regions on regions.region_code = staff.region_code
     union all
-    select month_start, 'ENG', 'England', staff_group, org_code, fte
+    select month_start, 'ENG' as region_code, 'England' as region_name, staff_group, org_code, fte
     from staff
 ),
 

@@ -53,4 +53,7 @@ select
     org_rows._loaded_at as loaded_at
 from org_rows
 left join regions
-    on regions.region_code = case org_rows.org_level when 'region' then upper(trim(org_rows.org_code)) else upper(trim(org_rows.region)) end
+    on regions.region_code = case
+        when org_rows.org_level = 'region' then upper(trim(org_rows.org_code))
+        else upper(trim(org_rows.region))
+    end

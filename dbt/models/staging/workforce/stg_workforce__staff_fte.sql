@@ -21,7 +21,9 @@ select
         when trim(staff_group) = 'Unknown classification' then 'Unknown'
         else trim(staff_group)
     end as staff_group,
-    case when staff_group ilike 'HCHS doctors - %' then trim(substr(staff_group, length('HCHS doctors - ') + 1)) end as doctor_grade,
+    case
+        when staff_group ilike 'HCHS doctors - %' then trim(substr(staff_group, length('HCHS doctors - ') + 1))
+    end as doctor_grade,
     trim(nationality) as nationality,
     fte,
     headcount,
