@@ -17,18 +17,21 @@ import datetime as dt
 import io
 import math
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.ticker import FuncFormatter
+from matplotlib.typing import RcKeyType
 import matplotlib
 
 PALETTE = ["#005eb8", "#da291c", "#009639", "#ed8b00", "#7c2855", "#00a9ce", "#425563", "#ffb81c"]
 INK, GRID, STANDARD = "#212b32", "#d8dde0", "#4c6272"
 
-STYLE = {
+# Typed with matplotlib's own key type, so a misspelt rcParam is a type error.
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",       # text as <text>, not glyph outlines
     "svg.hashsalt": "nhs-warehouse",  # the same data gives the same SVG, byte for byte
     "font.family": "sans-serif",
@@ -99,7 +102,7 @@ def bar_chart(
         ax.xaxis.set_visible(False)
         ax.spines[["bottom", "left"]].set_visible(False)
         ax.tick_params(axis="y", length=0)
-        for bar, label, value in zip(bars, labels, values):
+        for bar, label, value in zip(bars, labels, values, strict=True):
             bar.set_gid(f"bar-{_slug(label)}")
             text = ax.annotate(fmt(value), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                                xytext=(4, 0), textcoords="offset points", va="center")
@@ -123,11 +126,11 @@ def stacked_bar_chart(
         for category in categories:
             shares = [row.get(category) or 0.0 for _, row in rows]
             bars = ax.barh(range(len(rows)), shares, left=left, color=colours[category], height=0.75, label=category)
-            for bar, share in zip(bars, shares):
+            for bar, share in zip(bars, shares, strict=True):
                 if share >= 5:
                     ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, f"{share:.0f}%",
                             ha="center", va="center", color="white", fontsize=8)
-            left = [a + b for a, b in zip(left, shares)]
+            left = [a + b for a, b in zip(left, shares, strict=True)]
         ax.set_yticks(range(len(rows)), labels)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
@@ -149,7 +152,7 @@ def _month_axis(ax) -> None:
 
 
 def line_chart(
-    series: dict[str, Sequence[tuple[dt.date, float]]], *, name: str, title: str, y_label: str, fmt: Number = _count,
+    series: Mapping[str, Sequence[tuple[dt.date, float]]], *, name: str, title: str, y_label: str, fmt: Number = _count,
 ) -> Markup:
     """One line per series over months from a zero baseline; the legend, ranked by each series'
     last value, prints that value. Each line is group `<name>-line-<series>`."""
@@ -159,7 +162,7 @@ def line_chart(
         ranked = sorted(series.items(), key=lambda item: -sorted(item[1])[-1][1] if item[1] else 0)
         for i, (label, points) in enumerate(ranked):
             points = sorted(points)
-            (line,) = ax.plot([d for d, _ in points], [v for _, v in points], color=PALETTE[i % len(PALETTE)],
+            (line,) = ax.plot([d for d, _ in points], [v for _, v in points], color=PALETTE[i % len(PALETTE)],  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs omit unit types
                               linewidth=1.6, label=f"{label} {fmt(points[-1][1])}" if points else label)
             line.set_gid(f"line-{_slug(label)}")
         ax.set_ylim(bottom=0)
@@ -172,7 +175,7 @@ def line_chart(
 
 
 def response_time_chart(
-    series: dict[str, Sequence[tuple[dt.date, float | None, bool]]], *, name: str, title: str, standard_minutes: float,
+    series: Mapping[str, Sequence[tuple[dt.date, float | None, bool]]], *, name: str, title: str, standard_minutes: float,
     highlight: str = "England", size: tuple[float, float] = (8.0, 3.8),
 ) -> Markup:
     """Mean response times in minutes over months: `highlight` bold, the other series thin, a dashed
@@ -190,12 +193,12 @@ def response_time_chart(
             colour = INK if bold else PALETTE[i % len(PALETTE)]
             months = [d for d, _, _ in points]
             complete = [v if (ok and v is not None) else math.nan for _, v, ok in points]
-            (line,) = ax.plot(months, complete, color=colour, linewidth=2.6 if bold else 0.9,
+            (line,) = ax.plot(months, complete, color=colour, linewidth=2.6 if bold else 0.9,  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs omit unit types
                               alpha=1.0 if bold else 0.75, label=label, zorder=3 if bold else 2)
             line.set_gid(f"line-{_slug(label)}")
             partial = [(d, v) for d, v, ok in points if not ok and v is not None]
             if partial:
-                (hollow,) = ax.plot([d for d, _ in partial], [v for _, v in partial], linestyle="none", marker="o",
+                (hollow,) = ax.plot([d for d, _ in partial], [v for _, v in partial], linestyle="none", marker="o",  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs omit unit types
                                     markersize=4 if bold else 3, markerfacecolor="white", markeredgecolor=colour,
                                     markeredgewidth=1.0, zorder=4)
                 hollow.set_gid(f"incomplete-{_slug(label)}")
@@ -211,7 +214,7 @@ def response_time_chart(
 
 
 def grouped_bar_chart(
-    groups: Sequence[str], series: dict[str, Sequence[float | None]], *, name: str, title: str, y_label: str,
+    groups: Sequence[str], series: Mapping[str, Sequence[float | None]], *, name: str, title: str, y_label: str,
     fmt: Number = _count,
 ) -> Markup:
     """Vertical bars side by side within each group (e.g. a month), one colour per series (e.g. an
@@ -223,11 +226,11 @@ def grouped_bar_chart(
         width = 0.8 / max(len(series), 1)
         for i, (label, values) in enumerate(series.items()):
             offsets = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
-            for x, group, value in zip(offsets, groups, values):
+            for x, group, value in zip(offsets, groups, values, strict=True):
                 if value is None:
                     continue
                 (bar,) = ax.bar([x], [value], width=width * 0.92, color=PALETTE[i % len(PALETTE)],
-                                label=label if group == next(g for g, v in zip(groups, values) if v is not None) else None)
+                                label=label if group == next(g for g, v in zip(groups, values, strict=True) if v is not None) else None)
                 bar.set_gid(f"bar-{_slug(label)}-{_slug(group)}")
                 ax.annotate(fmt(value), (x, value), xytext=(0, 2), textcoords="offset points", ha="center",
                             va="bottom", fontsize=7)

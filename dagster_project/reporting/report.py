@@ -28,6 +28,7 @@ from markupsafe import Markup
 from dagster_project.reporting.explain_pages import ExplainedNumber, explain_key_numbers
 from dagster_project.reporting.sections import SECTIONS, RATINGS, Marts, Section
 from dagster_project.settings import Settings
+from dagster_project.warehouse import single_row
 
 EXPLAIN_DIR = "explain"
 
@@ -86,7 +87,7 @@ def _read_publication(settings: Settings) -> tuple[dict, list[Section]]:
         raise ReportError(f"No published marts at {settings.serving_db}: run `nhs-warehouse build` first.")
     con = duckdb.connect(str(settings.serving_db), read_only=True)
     try:
-        version, published_at, tables = con.execute("select version, published_at, tables from _publication").fetchone()
+        version, published_at, tables = single_row(con, "select version, published_at, tables from _publication")
         marts = Marts(con)
         sections = [make(marts) for make in SECTIONS]
     finally:

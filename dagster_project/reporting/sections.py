@@ -238,7 +238,7 @@ def ratings_distribution(marts: Marts) -> Section:
     shares: dict[str, dict[str, float]] = {}
     counts: dict[str, dict[str, int]] = {}
     rated: dict[str, int] = {}
-    for source, as_at, level, area, rating, locations, pct, rated_locations in rows:
+    for source, as_at, _level, area, rating, locations, pct, rated_locations in rows:
         label = f"{area} ({'API' if source == 'api' else source}, {as_at:%d %b %Y})"
         if label not in shares:
             labels.append(label)
