@@ -69,6 +69,7 @@ test-parity: install-spark
 lint: $(VENV)/.synced
 	status=0; \
 	$(VENV)/bin/ruff check || status=1; \
+	$(VENV)/bin/ruff format --check || status=1; \
 	$(VENV)/bin/mypy dagster_project || status=1; \
 	$(VENV)/bin/sqlfluff lint dbt/models || status=1; \
 	exit $$status

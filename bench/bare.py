@@ -45,9 +45,22 @@ def compile_dbt(warehouse_db: Path, target: Path) -> dict:
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
         # --full-refresh: incremental models compile to their full build (bare DuckDB builds from nothing).
-        [str(dbt), "compile", "--quiet", "--full-refresh", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target)],
-        check=True, env=env, capture_output=True, text=True,
+        [
+            str(dbt),
+            "compile",
+            "--quiet",
+            "--full-refresh",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     return json.loads((target / "manifest.json").read_text())
 
@@ -62,8 +75,11 @@ def _raw_select(source_key: str, files: list[Path], totals: bool | None) -> str:
         column = by_spelling.get(name.replace("\ufeff", "").strip().casefold())
         if column is not None and column.name not in present:
             present.add(column.name)
-            renames.append(f"try_cast(nullif(trim({quote_ident(name)}), '') as {column.duckdb_type}) as {column.name}"
-                           if column.kind != "text" else f"nullif(trim({quote_ident(name)}), '') as {column.name}")
+            renames.append(
+                f"try_cast(nullif(trim({quote_ident(name)}), '') as {column.duckdb_type}) as {column.name}"
+                if column.kind != "text"
+                else f"nullif(trim({quote_ident(name)}), '') as {column.name}"
+            )
     missing = [f"cast(null as {c.duckdb_type}) as {c.name}" for c in spec.columns if c.name not in present]
     where = ""
     if source_key in TOTAL_WHERE:
@@ -89,14 +105,18 @@ def bare_build(files_by_source: dict[str, list[Path]], built_db: Path, work: Pat
         f"({', '.join(repr(s) for s in files_by_source)}, {', '.join(repr(s + '__totals') for s in files_by_source)})))"
     ).fetchall():
         con.execute(f"create schema if not exists {quote_ident(schema)}")
-        con.execute(f"create table {quote_ident(schema)}.{quote_ident(table)} as select * from built.{quote_ident(schema)}.{quote_ident(table)}")
+        con.execute(
+            f"create table {quote_ident(schema)}.{quote_ident(table)} as select * from built.{quote_ident(schema)}.{quote_ident(table)}"
+        )
     # Snapshots keep history across runs (dbt adds validity columns): copied, not recomputed.
     for node in manifest["nodes"].values():
         if node["resource_type"] == "snapshot":
             name = node.get("alias") or node["name"]
             con.execute(f"create schema if not exists {quote_ident(node['schema'])}")
-            con.execute(f"create table {quote_ident(node['schema'])}.{quote_ident(name)} as "
-                        f"select * from built.{quote_ident(node['schema'])}.{quote_ident(name)}")
+            con.execute(
+                f"create table {quote_ident(node['schema'])}.{quote_ident(name)} as "
+                f"select * from built.{quote_ident(node['schema'])}.{quote_ident(name)}"
+            )
     con.execute("detach built")
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "test")}
     order = TopologicalSorter({k: [d for d in v["depends_on"]["nodes"] if d in nodes] for k, v in nodes.items()}).static_order()
@@ -126,7 +146,9 @@ def bare_build(files_by_source: dict[str, list[Path]], built_db: Path, work: Pat
     step = time.perf_counter()
     (work / "parquet").mkdir(exist_ok=True)
     for qualified in published:
-        con.execute(f"copy (select * from {qualified}) to '{work / 'parquet' / qualified}.parquet' (format parquet, compression zstd)")
+        con.execute(
+            f"copy (select * from {qualified}) to '{work / 'parquet' / qualified}.parquet' (format parquet, compression zstd)"
+        )
     timings["marts to Parquet"] = time.perf_counter() - step
     total = time.perf_counter() - started
     rows = {s: con.execute(f"select count(*) from raw.{s}").fetchone()[0] for s in files_by_source}

@@ -143,8 +143,13 @@ def main(argv: list[str] | None = None) -> int:
             )
     report = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "build": {"files": len(files), "rows": rows, "build_s": round(build_s, 1), "bare_read_s": round(read_s, 3),
-                  "build_over_bare_read": round(build_s / read_s)},
+        "build": {
+            "files": len(files),
+            "rows": rows,
+            "build_s": round(build_s, 1),
+            "bare_read_s": round(read_s, 3),
+            "build_over_bare_read": round(build_s / read_s),
+        },
         "gx": gx_results,
     }
     (ROOT / "results").mkdir(exist_ok=True)

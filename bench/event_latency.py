@@ -54,13 +54,15 @@ def runs_after(dagster_home: Path, since: float) -> list[dict]:
     records = instance.get_run_records(RunsFilter(created_after=dt.datetime.fromtimestamp(since, dt.timezone.utc)))
     out = []
     for record in sorted(records, key=lambda r: r.create_timestamp.timestamp()):
-        out.append({
-            "job": record.dagster_run.job_name,
-            "created": record.create_timestamp.timestamp(),
-            "started": record.start_time,
-            "ended": record.end_time,
-            "status": record.dagster_run.status.value,
-        })
+        out.append(
+            {
+                "job": record.dagster_run.job_name,
+                "created": record.create_timestamp.timestamp(),
+                "started": record.start_time,
+                "ended": record.end_time,
+                "status": record.dagster_run.status.value,
+            }
+        )
     return out
 
 
@@ -113,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     latency = queryable_at - landed_at
     print()
     print(f"Event latency (file landed -> June 2023 queryable in serving/marts.duckdb): {latency:.1f} s")
-    print(f"  under: landing sensor every {args.landing_interval} s, automation sensor every {args.automation_interval} s, "
-          f"settle {args.settle:.0f} s (file older than that at first sight)")
+    print(
+        f"  under: landing sensor every {args.landing_interval} s, automation sensor every {args.automation_interval} s, "
+        f"settle {args.settle:.0f} s (file older than that at first sight)"
+    )
     print(f"  {'run':<22}{'requested':>11}{'started':>10}{'ended':>9}   (s after landing)")
     busy = 0.0
     for run in runs:
@@ -123,9 +127,19 @@ def main(argv: list[str] | None = None) -> int:
         busy += (run["ended"] or 0) - (run["started"] or 0)
         print(f"  {run['job']:<22}{run['created'] - landed_at:>11.1f}{started:>10.1f}{ended:>9.1f}   {run['status']}")
     if runs:
-        print(f"  share of the latency inside runs: {busy / latency:.0%}; the rest is sensor intervals, queueing and run start-up")
-    print(json.dumps({"latency_s": round(latency, 1), "landing_interval_s": args.landing_interval,
-                      "automation_interval_s": args.automation_interval, "runs": len(runs)}))
+        print(
+            f"  share of the latency inside runs: {busy / latency:.0%}; the rest is sensor intervals, queueing and run start-up"
+        )
+    print(
+        json.dumps(
+            {
+                "latency_s": round(latency, 1),
+                "landing_interval_s": args.landing_interval,
+                "automation_interval_s": args.automation_interval,
+                "runs": len(runs),
+            }
+        )
+    )
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

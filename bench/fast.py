@@ -71,7 +71,9 @@ def checkout_of(ref: str, work: Path) -> Checkout:
     """`ref` as a git worktree beside this one, installed with its own `make install`."""
     dest = work / f"checkout-{ref}"
     if not (dest / ".venv" / "bin" / "nhs-warehouse").exists():
-        subprocess.run(["git", "worktree", "add", "--force", "--detach", str(dest), ref], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--force", "--detach", str(dest), ref], cwd=ROOT, check=True, capture_output=True
+        )
         subprocess.run(["make", "install"], cwd=dest, check=True, capture_output=True)
     return Checkout(ref, dest)
 
@@ -156,7 +158,10 @@ def event(c: Checkout, work: Path, base: Path, *, new_instance: bool) -> dict:
     try:
         # The daemon's start (loading the code location) is not part of an event's latency.
         deadline = time.monotonic() + 120
-        while "Instance is configured with the following daemons" not in (work / "daemon.log").read_text() and time.monotonic() < deadline:
+        while (
+            "Instance is configured with the following daemons" not in (work / "daemon.log").read_text()
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.5)
         time.sleep(5)
         incoming = home / "landing" / "incoming"
@@ -195,15 +200,32 @@ def scale(c: Checkout, work: Path, k: int) -> dict:
     """bench/scale.py of the checkout under test at one scale: full build, peak memory, bare DuckDB."""
     out = subprocess.run(
         # The extracts are generated once into `work`'s parent and shared by both checkouts.
-        [str(c.root / ".venv" / "bin" / "python"), "-m", "bench.scale", "--scales", str(k), "--no-sweep", "--work", str(work.parent / "scale")],
-        cwd=c.root, capture_output=True, text=True, env=c.env(work / "unused"),
+        [
+            str(c.root / ".venv" / "bin" / "python"),
+            "-m",
+            "bench.scale",
+            "--scales",
+            str(k),
+            "--no-sweep",
+            "--work",
+            str(work.parent / "scale"),
+        ],
+        cwd=c.root,
+        capture_output=True,
+        text=True,
+        env=c.env(work / "unused"),
     )
     results = json.loads((c.root / "bench" / "results" / f"scale-{k}.json").read_text()) if out.returncode == 0 else None
     assert results, out.stdout[-3000:] + out.stderr[-3000:]
     row = results["scales"][0]
     full, bare = row["full_build"], row["bare_duckdb"]
-    return {"seconds": full["seconds"], "peak_mb": full["peak_mb"], "bare_s": bare["seconds"],
-            "ratio": full["seconds"] / bare["seconds"], "one_month_s": row["new_month"]["seconds"]}
+    return {
+        "seconds": full["seconds"],
+        "peak_mb": full["peak_mb"],
+        "bare_s": bare["seconds"],
+        "ratio": full["seconds"] / bare["seconds"],
+        "one_month_s": row["new_month"]["seconds"],
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -69,8 +69,9 @@ def measured(args: list[str], env: dict, log: Path) -> Run:
     with open(log, "a") as out:
         out.write(f"\n$ {' '.join(args[:4])}{' ...' if len(args) > 4 else ''}\n")
         out.flush()
-        returncode = subprocess.call([sys.executable, "-c", PEAK_LAUNCHER, str(peak_file), *args],
-                                     env=env, stdout=out, stderr=subprocess.STDOUT)
+        returncode = subprocess.call(
+            [sys.executable, "-c", PEAK_LAUNCHER, str(peak_file), *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     seconds = time.perf_counter() - started
     if returncode != 0:
         raise SystemExit(f"{' '.join(args[:3])} failed ({returncode}); see {log}")
@@ -97,8 +98,11 @@ def ingest_and_build(home: Path, files: list[Path], log: Path) -> Run:
     env = env_for(home)
     ingest = measured([str(CLI), "ingest", *map(str, files)], env, log)
     build = measured([str(CLI), "build", "--no-samples"], env, log)
-    return Run(ingest.seconds + build.seconds, max(ingest.peak_mb, build.peak_mb),
-               {"ingest": round(ingest.seconds, 1), **build.steps, "build": round(build.seconds, 1)})
+    return Run(
+        ingest.seconds + build.seconds,
+        max(ingest.peak_mb, build.peak_mb),
+        {"ingest": round(ingest.seconds, 1), **build.steps, "build": round(build.seconds, 1)},
+    )
 
 
 def raw_rows(home: Path) -> dict[str, int]:
@@ -215,15 +219,17 @@ def history_sweep(work: Path, points=(12, 24, 48, 76), repeats: int = 3, width: 
             run = ingest_and_build(home, [months[history]], log)
             runs.append(asdict(run) | {"dbt_nodes_s": _dbt_node_seconds(home)})
         seconds = [r["seconds"] for r in runs]
-        results.append({
-            "width": width,
-            "history_months": history,
-            "history_rows": raw_rows(base)["uec_ae_monthly"],
-            "median_s": round(statistics.median(seconds), 1),
-            "min_s": round(min(seconds), 1),
-            "max_s": round(max(seconds), 1),
-            "runs": runs,
-        })
+        results.append(
+            {
+                "width": width,
+                "history_months": history,
+                "history_rows": raw_rows(base)["uec_ae_monthly"],
+                "median_s": round(statistics.median(seconds), 1),
+                "min_s": round(min(seconds), 1),
+                "max_s": round(max(seconds), 1),
+                "runs": runs,
+            }
+        )
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(base, ignore_errors=True)
     return results
@@ -292,8 +298,10 @@ def _label(r: dict) -> str:
 
 
 def report(results: dict) -> str:
-    lines = ["| scale | rows (A&E + doctors) | full build | peak memory | µs per row | one more month (rows) | bare DuckDB | pipeline / bare |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scale | rows (A&E + doctors) | full build | peak memory | µs per row | one more month (rows) | bare DuckDB | pipeline / bare |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results["scales"]:
         new = r["new_month"]
         lines.append(
@@ -303,8 +311,11 @@ def report(results: dict) -> str:
             f"{new['seconds']:,.0f} s ({sum(new['rows'].values()):,}) | {r['bare_duckdb']['seconds']:,.1f} s | {r['pipeline_over_bare']}x |"
         )
     if results.get("sweep"):
-        lines += ["", "| width | A&E history (months, rows) | one more month: median (min-max) | dbt nodes (elapsed) | peak memory |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| width | A&E history (months, rows) | one more month: median (min-max) | dbt nodes (elapsed) | peak memory |",
+            "|---|---|---|---|---|",
+        ]
         for s in results["sweep"]:
             timed = sorted((r["dbt_nodes_s"] for r in s["runs"] if r["dbt_nodes_s"]), key=lambda d: d["nodes"])
             dbt = f"{timed[len(timed) // 2]['nodes']:.1f} s ({timed[len(timed) // 2]['elapsed']:.1f} s)" if timed else "-"
@@ -315,8 +326,11 @@ def report(results: dict) -> str:
             )
     if results.get("monthly"):
         m = results["monthly"]
-        lines += ["", f"{m['builds']} monthly builds at {m['width']}x: median {m['median_first_12_s']} s over the first 12, "
-                  f"{m['median_last_12_s']} s over the last 12; slope {m['slope_s_per_month']:+.4f} s per month of history"]
+        lines += [
+            "",
+            f"{m['builds']} monthly builds at {m['width']}x: median {m['median_first_12_s']} s over the first 12, "
+            f"{m['median_last_12_s']} s over the last 12; slope {m['slope_s_per_month']:+.4f} s per month of history",
+        ]
     return "\n".join(lines)
 
 
@@ -329,8 +343,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["uec", "workforce"], help="one source's extracts only")
     parser.add_argument("--last", type=int, help="only the last N months of each source's history")
     parser.add_argument("--sweep-widths", default="10,100", help="A&E widths of the history sweep (10x: 1,372 providers a month)")
-    parser.add_argument("--repeats", type=int, default=3, help="one-more-month builds at each sweep point (the median is reported)")
-    parser.add_argument("--monthly", action="store_true", help="also build every A&E month on its own into one home (10x, ~50 min)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="one-more-month builds at each sweep point (the median is reported)"
+    )
+    parser.add_argument(
+        "--monthly", action="store_true", help="also build every A&E month on its own into one home (10x, ~50 min)"
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "scales": [], "sweep": []}
@@ -345,8 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.monthly:
         results["monthly"] = monthly_builds(args.work)
     (ROOT / "results").mkdir(exist_ok=True)
-    label = "-".join(["scale", args.scales.replace(",", "-") or "sweep"] + ([args.only] if args.only else [])
-                     + ([f"last{args.last}"] if args.last else []) + (["monthly"] if args.monthly else []))
+    label = "-".join(
+        ["scale", args.scales.replace(",", "-") or "sweep"]
+        + ([args.only] if args.only else [])
+        + ([f"last{args.last}"] if args.last else [])
+        + (["monthly"] if args.monthly else [])
+    )
     (ROOT / "results" / f"{label}.json").write_text(json.dumps(results, indent=2))
     print(report(results))
     return 0

@@ -79,9 +79,7 @@ def scaled_warehouse(source_db: Path, home: Path, scale: int) -> int:
             columns = [r[0] for r in con.execute(f"describe source.{schema}.{table}").fetchall()]
             ids = [c for c in columns if c in IDENTIFIERS]
             if ids and scale > 1 and schema != "meta":
-                replaced = ", ".join(
-                    f"case when copy.range = 0 then {c} else {c} || '-S' || copy.range end as {c}" for c in ids
-                )
+                replaced = ", ".join(f"case when copy.range = 0 then {c} else {c} || '-S' || copy.range end as {c}" for c in ids)
                 select = f"select t.* replace ({replaced}) from source.{schema}.{table} as t, range({scale}) as copy"
             else:
                 select = f"select * from source.{schema}.{table}"
@@ -106,9 +104,24 @@ def build_duckdb(home: Path) -> dict:
     env = _env(home) | {"NHS_WAREHOUSE_DB": str(home / "warehouse.duckdb")}
     started = time.perf_counter()
     result = subprocess.run(
-        [str(DBT), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target", "duckdb", "--target-path", str(target), "--log-path", str(home / "logs"), *BUILD_ARGS],
-        env=env, capture_output=True, text=True,
+        [
+            str(DBT),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target",
+            "duckdb",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(home / "logs"),
+            *BUILD_ARGS,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - started
     if result.returncode != 0:
@@ -120,7 +133,9 @@ def build_spark(home: Path) -> dict:
     started = time.perf_counter()
     result = subprocess.run(
         [str(SPARK_CLI), "build-spark", "--dbt-args", " ".join(BUILD_ARGS)],
-        env=_env(home), capture_output=True, text=True,
+        env=_env(home),
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - started
     if result.returncode != 0:
@@ -152,10 +167,20 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print("  dbt build on Spark…", flush=True)
             spark = build_spark(home)
-            print(f"  Spark  {spark['wall_s']} s wall ({spark['dbt_s']} s in dbt): Spark/DuckDB {spark['wall_s'] / duck['wall_s']:.1f}x", flush=True)
-            results.append({"scale": scale, "raw_rows": rows, "duckdb": duck, "spark": spark,
-                            "spark_over_duckdb_wall": round(spark["wall_s"] / duck["wall_s"], 1),
-                            "spark_over_duckdb_dbt": round(spark["dbt_s"] / max(duck["dbt_s"], 0.1), 1)})
+            print(
+                f"  Spark  {spark['wall_s']} s wall ({spark['dbt_s']} s in dbt): Spark/DuckDB {spark['wall_s'] / duck['wall_s']:.1f}x",
+                flush=True,
+            )
+            results.append(
+                {
+                    "scale": scale,
+                    "raw_rows": rows,
+                    "duckdb": duck,
+                    "spark": spark,
+                    "spark_over_duckdb_wall": round(spark["wall_s"] / duck["wall_s"], 1),
+                    "spark_over_duckdb_dbt": round(spark["dbt_s"] / max(duck["dbt_s"], 0.1), 1),
+                }
+            )
     report = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "cpus": os.cpu_count(),

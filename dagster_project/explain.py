@@ -51,8 +51,20 @@ class ExplainError(Exception):
 
 # Expressions through which a per-row field stays additive: summing the mart value is summing the field.
 _ADDITIVE = (
-    exp.Column, exp.Cast, exp.TryCast, exp.Sum, exp.Add, exp.Coalesce, exp.Alias, exp.DataType,
-    exp.Literal, exp.Paren, exp.Identifier, exp.Star, exp.Table, exp.Null,
+    exp.Column,
+    exp.Cast,
+    exp.TryCast,
+    exp.Sum,
+    exp.Add,
+    exp.Coalesce,
+    exp.Alias,
+    exp.DataType,
+    exp.Literal,
+    exp.Paren,
+    exp.Identifier,
+    exp.Star,
+    exp.Table,
+    exp.Null,
 )
 
 
@@ -68,7 +80,9 @@ class ModelStep:
 
     def as_dict(self) -> dict:
         return {
-            "name": self.name, "relation": self.relation, "resource_type": self.resource_type,
+            "name": self.name,
+            "relation": self.relation,
+            "resource_type": self.resource_type,
             "columns": [{"column": c, "expression": e, "description": d} for c, e, d in self.columns],
         }
 
@@ -91,10 +105,19 @@ class Explanation:
 
     def as_dict(self) -> dict:
         return {
-            "mart": self.mart, "where": self.where, "column": self.column, "rows": self.rows, "value": self.value,
-            "models": [m.as_dict() for m in self.models], "source_fields": self.source_fields,
-            "additive": self.additive, "files": self.files, "validations": self.validations,
-            "quarantined": self.quarantined, "other_vintages": self.other_vintages, "notes": self.notes,
+            "mart": self.mart,
+            "where": self.where,
+            "column": self.column,
+            "rows": self.rows,
+            "value": self.value,
+            "models": [m.as_dict() for m in self.models],
+            "source_fields": self.source_fields,
+            "additive": self.additive,
+            "files": self.files,
+            "validations": self.validations,
+            "quarantined": self.quarantined,
+            "other_vintages": self.other_vintages,
+            "notes": self.notes,
         }
 
 
@@ -111,7 +134,9 @@ class Manifest:
             _relation_key(node.get("relation_name")): uid for uid, node in self.nodes.items() if node.get("relation_name")
         }
         self.by_name = {
-            node["name"]: uid for uid, node in self.data["nodes"].items() if node["resource_type"] in ("model", "seed", "snapshot")
+            node["name"]: uid
+            for uid, node in self.data["nodes"].items()
+            if node["resource_type"] in ("model", "seed", "snapshot")
         }
         self._runs = sorted((p for p in runs_dir.glob("*/manifest.json")), reverse=True) if runs_dir.exists() else []
         self._kept_sql = kept_sql
@@ -223,10 +248,13 @@ def _plain(value: Any) -> Any:
 
 
 def _marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select table_name from information_schema.tables "
-        "where table_catalog = 'serving' and not starts_with(table_name, '_') order by 1"
-    ).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'serving' and not starts_with(table_name, '_') order by 1"
+        ).fetchall()
+    ]
 
 
 def explain(settings: Settings, manifest_path: Path, mart: str, where: str, column: str | None = None) -> Explanation:
@@ -241,7 +269,9 @@ def explain(settings: Settings, manifest_path: Path, mart: str, where: str, colu
             if is_lock_error(exc):
                 raise ExplainError(f"{settings.warehouse_db} is locked by a running load; try again when it ends") from None
             raise
-        return _explain(con, Manifest(manifest_path, settings.dbt_runs_dir, settings.dbt_compiled_sql), settings, mart, where, column)
+        return _explain(
+            con, Manifest(manifest_path, settings.dbt_runs_dir, settings.dbt_compiled_sql), settings, mart, where, column
+        )
     finally:
         con.close()
 
@@ -286,9 +316,7 @@ def _explain(con, manifest: Manifest, settings: Settings, mart: str, where: str,
     elif "source_file_sha256" in columns:
         fact_name, match = mart, "f.rowid = m.rowid"
     else:
-        result.notes.append(
-            f"{mart} does not declare which fact rows make its rows (meta.explain in its YAML): files not traced"
-        )
+        result.notes.append(f"{mart} does not declare which fact rows make its rows (meta.explain in its YAML): files not traced")
         return result
     fact = manifest.node(fact_name)
     if fact is None:
@@ -296,9 +324,7 @@ def _explain(con, manifest: Manifest, settings: Settings, mart: str, where: str,
     if fact_name == mart:
         con.execute("create temp table f as select * from m")
     else:
-        con.execute(
-            f"create temp table f as select distinct f.* from {fact['relation_name']} f join m on {match}"
-        )
+        con.execute(f"create temp table f as select distinct f.* from {fact['relation_name']} f join m on {match}")
     _trace_files(con, settings, result, fields, period_column if period_column in _columns(con, "f") else None)
     return result
 
@@ -327,9 +353,7 @@ def _model_path(manifest: Manifest, uid: str) -> list[ModelStep]:
     return steps
 
 
-def _trace_files(
-    con, settings: Settings, result: Explanation, fields: list[tuple[str, str]], period_column: str | None
-) -> None:
+def _trace_files(con, settings: Settings, result: Explanation, fields: list[tuple[str, str]], period_column: str | None) -> None:
     """The loads the fact rows came from: by file, and by the rows' own periods when the fact says
     which partition a row is (`month_start`, or `meta.explain.period`), since one file can hold many
     (an AmbSYS release holds every month since 2017: its April 2026 figure is that month's rows)."""
@@ -337,7 +361,9 @@ def _trace_files(
         f"and period in (select distinct cast(f.{quote_ident(period_column)} as varchar) from f)" if period_column else ""
     )
     # Vintages are numbered over every load of a partition, before picking the ones the rows came from.
-    loads = _rows(con, f"""
+    loads = _rows(
+        con,
+        f"""
         select * from (
             select source_key, period, file_sha256, file_name, loaded_at, is_current, superseded_at,
                    row_number() over (partition by source_key, period order by loaded_at) as vintage_number
@@ -345,59 +371,91 @@ def _trace_files(
         )
         where is_current and file_sha256 in (select distinct source_file_sha256 from f) {in_periods}
         order by source_key, period
-    """)
+    """,
+    )
     sum_of: dict[str, list[str]] = {}
     for source, name in fields:
         sum_of.setdefault(source, []).append(name)
     for load in loads:
         spec = SOURCES.get(load["source_key"])
         keys = [k for k in (spec.row_key if spec else ()) if k in _columns(con, "f")]
-        table = f"raw.{quote_ident(load['source_key'])}" if load["is_current"] else f"raw_history.{quote_ident(load['source_key'])}"
+        table = (
+            f"raw.{quote_ident(load['source_key'])}" if load["is_current"] else f"raw_history.{quote_ident(load['source_key'])}"
+        )
         fields_summed = sum_of.get(load["source_key"]) if result.additive else None
         counted = _raw_rows(con, table, load["file_sha256"], load["period"], load["file_sha256"], keys, fields_summed)
         manifest = _landing_manifest(settings, load["source_key"], load["file_sha256"])
-        result.files.append({
-            "name": load["file_name"],
-            "sha256": load["file_sha256"],
-            "source": load["source_key"],
-            "publication": f"{spec.publisher}, {spec.title}" if spec else None,
-            "url": manifest.get("url") or (spec.index_url if spec else None),
-            "period": load["period"],
-            "vintage": "original" if load["vintage_number"] == 1 else f"revision {load['vintage_number'] - 1}",
-            "landed_at": manifest.get("fetched_at"),
-            "loaded_at": load["loaded_at"],
-            "raw_rows": counted["raw_rows"],
-            "source_sum": counted["source_sum"],
-            "row_key": keys,
-            **({"documents": counted["documents"]} if "documents" in counted else {}),
-        })
-        result.validations.extend(_rows(con, """
+        result.files.append(
+            {
+                "name": load["file_name"],
+                "sha256": load["file_sha256"],
+                "source": load["source_key"],
+                "publication": f"{spec.publisher}, {spec.title}" if spec else None,
+                "url": manifest.get("url") or (spec.index_url if spec else None),
+                "period": load["period"],
+                "vintage": "original" if load["vintage_number"] == 1 else f"revision {load['vintage_number'] - 1}",
+                "landed_at": manifest.get("fetched_at"),
+                "loaded_at": load["loaded_at"],
+                "raw_rows": counted["raw_rows"],
+                "source_sum": counted["source_sum"],
+                "row_key": keys,
+                **({"documents": counted["documents"]} if "documents" in counted else {}),
+            }
+        )
+        result.validations.extend(
+            _rows(
+                con,
+                """
             select source_key, period, file_sha256, suite, bool_and(success) as passed,
                    count(*) as expectations, count(*) filter (where not success) as failed,
                    max(validated_at) as validated_at
             from warehouse.meta.validation_results
             where file_sha256 = ? and period = ?
             group by all order by validated_at
-        """, [load["file_sha256"], load["period"]]))
-        result.quarantined.extend(_rows(con, """
+        """,
+                [load["file_sha256"], load["period"]],
+            )
+        )
+        result.quarantined.extend(
+            _rows(
+                con,
+                """
             select source_key, period, file_name, file_sha256, reason, message, failed_at
             from warehouse.meta.load_failures where source_key = ? and period = ? order by failed_at
-        """, [load["source_key"], load["period"]]))
-        for other in _rows(con, """
+        """,
+                [load["source_key"], load["period"]],
+            )
+        )
+        for other in _rows(
+            con,
+            """
             select file_sha256, file_name, loaded_at, is_current,
                    row_number() over (order by loaded_at) as vintage_number
             from warehouse.meta.partition_loads where source_key = ? and period = ?
-        """, [load["source_key"], load["period"]]):
+        """,
+            [load["source_key"], load["period"]],
+        ):
             if other["file_sha256"] == load["file_sha256"]:
                 continue
-            table = f"raw.{quote_ident(load['source_key'])}" if other["is_current"] else f"raw_history.{quote_ident(load['source_key'])}"
+            table = (
+                f"raw.{quote_ident(load['source_key'])}"
+                if other["is_current"]
+                else f"raw_history.{quote_ident(load['source_key'])}"
+            )
             counted = _raw_rows(con, table, other["file_sha256"], load["period"], load["file_sha256"], keys, fields_summed)
-            result.other_vintages.append({
-                "source": load["source_key"], "period": load["period"], "name": other["file_name"],
-                "sha256": other["file_sha256"], "loaded_at": other["loaded_at"], "is_current": other["is_current"],
-                "vintage": "original" if other["vintage_number"] == 1 else f"revision {other['vintage_number'] - 1}",
-                "raw_rows": counted["raw_rows"], "source_sum": counted["source_sum"],
-            })
+            result.other_vintages.append(
+                {
+                    "source": load["source_key"],
+                    "period": load["period"],
+                    "name": other["file_name"],
+                    "sha256": other["file_sha256"],
+                    "loaded_at": other["loaded_at"],
+                    "is_current": other["is_current"],
+                    "vintage": "original" if other["vintage_number"] == 1 else f"revision {other['vintage_number'] - 1}",
+                    "raw_rows": counted["raw_rows"],
+                    "source_sum": counted["source_sum"],
+                }
+            )
 
 
 def _columns(con, table: str) -> list[str]:
@@ -410,8 +468,10 @@ def _raw_rows(con, table: str, sha256: str, period: str, matched_sha256: str, ke
     bundles documents (a CQC API capture), the documents they were read from."""
     key_match = (
         " and exists (select 1 from f where f.source_file_sha256 = ? and "
-        + " and ".join(f"f.{quote_ident(k)} = r.{quote_ident(k)}" for k in keys) + ")"
-        if keys else ""
+        + " and ".join(f"f.{quote_ident(k)} = r.{quote_ident(k)}" for k in keys)
+        + ")"
+        if keys
+        else ""
     )
     params = [sha256, period] + ([matched_sha256] if keys else [])
     total = "sum(" + " + ".join(f"coalesce(r.{quote_ident(name)}, 0)" for name in fields) + ")" if fields else "null"
@@ -420,7 +480,8 @@ def _raw_rows(con, table: str, sha256: str, period: str, matched_sha256: str, ke
     counted = {"raw_rows": count, "source_sum": _plain(summed)}
     if "source_document" in _columns(con, f"warehouse.{table}"):
         counted["documents"] = [
-            r[0] for r in con.execute(f"select distinct r.source_document {rows} order by 1 limit {MAX_DOCUMENTS}", params).fetchall()
+            r[0]
+            for r in con.execute(f"select distinct r.source_document {rows} order by 1 limit {MAX_DOCUMENTS}", params).fetchall()
         ]
     return counted
 
@@ -455,7 +516,9 @@ def render_text(result: Explanation) -> str:
         lines.append("files:")
     for f in result.files:
         lines.append(f"  {f['name']}  sha256 {f['sha256']}")
-        lines.append(f"      {f['source']} period {f['period']}, {f['vintage']}, landed {f['landed_at']}, loaded {f['loaded_at']}")
+        lines.append(
+            f"      {f['source']} period {f['period']}, {f['vintage']}, landed {f['landed_at']}, loaded {f['loaded_at']}"
+        )
         lines.append(f"      {f['publication']}  {f['url'] or ''}".rstrip())
         sum_text = f", source_sum {f['source_sum']}" if f["source_sum"] is not None else ""
         lines.append(f"      {f['raw_rows']} raw rows (row key {', '.join(f['row_key']) or 'none'}){sum_text}")
@@ -469,6 +532,8 @@ def render_text(result: Explanation) -> str:
     for o in result.other_vintages:
         current = " (current)" if o["is_current"] else ""
         sum_text = f", source_sum {o['source_sum']}" if o["source_sum"] is not None else ""
-        lines.append(f"other vintage{current}: {o['name']} ({o['vintage']}, loaded {o['loaded_at']}): {o['raw_rows']} raw rows{sum_text}")
+        lines.append(
+            f"other vintage{current}: {o['name']} ({o['vintage']}, loaded {o['loaded_at']}): {o['raw_rows']} raw rows{sum_text}"
+        )
     lines.extend(f"note: {note}" for note in result.notes)
     return "\n".join(lines)

@@ -160,7 +160,11 @@ def definitions_for(settings: Settings):
 
 
 def run_job(
-    settings: Settings, job_name: str, *, asset_selection=None, partition_key: str | None = None,
+    settings: Settings,
+    job_name: str,
+    *,
+    asset_selection=None,
+    partition_key: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> RunSummary:
     job = definitions_for(settings).resolve_job_def(job_name)
@@ -168,8 +172,12 @@ def run_job(
     with sigterm_kept(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = job.execute_in_process(
-            instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET,
-            asset_selection=asset_selection, partition_key=partition_key,
+            instance=instance,
+            tags=tags or {},
+            raise_on_error=False,
+            run_config=QUIET,
+            asset_selection=asset_selection,
+            partition_key=partition_key,
         )
     alert_on_run(settings, instance, result.run_id)
     return _summarise(job_name, result)

@@ -46,8 +46,13 @@ class Settings(BaseSettings):
     # Environment variables are named by each field's alias (NHS_WAREHOUSE_...), never by the bare field name
     # (`home` would read $HOME): the prefix keeps the name lookup inside the namespace too.
     model_config = SettingsConfigDict(
-        env_prefix="NHS_WAREHOUSE_", case_sensitive=True, frozen=True, extra="ignore",
-        validate_by_name=True, validate_by_alias=True, validate_default=True,
+        env_prefix="NHS_WAREHOUSE_",
+        case_sensitive=True,
+        frozen=True,
+        extra="ignore",
+        validate_by_name=True,
+        validate_by_alias=True,
+        validate_default=True,
     )
 
     home: Path = _env("NHS_WAREHOUSE_HOME", default=Path("warehouse"))
@@ -99,11 +104,14 @@ class Settings(BaseSettings):
     def _source_urls_from_environment(cls, data: Any) -> Any:
         if isinstance(data, dict) and "source_urls" not in data:
             prefix = "NHS_WAREHOUSE_URL_"
-            data = {**data, "source_urls": {
-                key[len(prefix):].lower(): value.strip()
-                for key, value in os.environ.items()
-                if key.startswith(prefix) and value.strip()
-            }}
+            data = {
+                **data,
+                "source_urls": {
+                    key[len(prefix) :].lower(): value.strip()
+                    for key, value in os.environ.items()
+                    if key.startswith(prefix) and value.strip()
+                },
+            }
         return data
 
     @field_validator("home")

@@ -53,11 +53,16 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
 def _common_args(settings: Settings) -> list[str]:
     # A target path of its own: dbt/target holds the DuckDB manifest Dagster loads.
     return [
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target", SPARK_TARGET,
-        "--target-path", str(settings.spark_dir / "dbt-target"),
-        "--log-path", str(settings.spark_dir / "logs"),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        SPARK_TARGET,
+        "--target-path",
+        str(settings.spark_dir / "dbt-target"),
+        "--log-path",
+        str(settings.spark_dir / "logs"),
     ]
 
 
@@ -109,4 +114,3 @@ def build_on_spark(settings: Settings, dbt_args: tuple[str, ...] = ()) -> SparkB
         if status in ("error", "fail"):
             summary.failures.append(f"{node_result.node.unique_id}: {node_result.message}")
     return summary
-

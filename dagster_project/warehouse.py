@@ -85,7 +85,9 @@ def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).casefold()
 
 
-def connect(path: Path, *, read_only: bool = False, timeout_s: float = 120.0, config: DuckDBConfig | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, *, read_only: bool = False, timeout_s: float = 120.0, config: DuckDBConfig | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file, waiting up to `timeout_s` for another process's lock to go away."""
     path = Path(path)
     if not read_only:
@@ -120,7 +122,11 @@ def quote_ident(name: str) -> str:
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, _, table = qualified.rpartition(".")
     return bool(
-        scalar(con, "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema or "main", table])
+        scalar(
+            con,
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema or "main", table],
+        )
     )
 
 

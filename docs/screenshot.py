@@ -24,8 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
 ]
 
 
@@ -69,9 +76,19 @@ def main(argv: list[str] | None = None) -> int:
         log = Path(work) / "webserver.log"
         with open(log, "w") as out:
             proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"),
-                 "-h", "127.0.0.1", "-p", str(port)],
-                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(Path(sys.executable).parent / "dagster-webserver"),
+                    "-w",
+                    str(ROOT / "workspace.yaml"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             try:
                 base = f"http://127.0.0.1:{port}"
@@ -79,15 +96,25 @@ def main(argv: list[str] | None = None) -> int:
                 # The UI's first-visit "join the community" dialog: marked seen on this instance, as its
                 # Skip button does, so the page is not hidden behind it.
                 request = urllib.request.Request(
-                    base + "/graphql", data=json.dumps({"query": "mutation { setNuxSeen }"}).encode(),
+                    base + "/graphql",
+                    data=json.dumps({"query": "mutation { setNuxSeen }"}).encode(),
                     headers={"Content-Type": "application/json"},
                 )
                 urllib.request.urlopen(request, timeout=30).read()
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 subprocess.run(
-                    [chromium, *FLAGS, f"--user-data-dir={work}/profile", "--window-size=1440,1000",
-                     "--virtual-time-budget=30000", f"--screenshot={args.out.resolve()}", f"{base}/assets/{args.asset}"],
-                    check=True, capture_output=True, timeout=300,
+                    [
+                        chromium,
+                        *FLAGS,
+                        f"--user-data-dir={work}/profile",
+                        "--window-size=1440,1000",
+                        "--virtual-time-budget=30000",
+                        f"--screenshot={args.out.resolve()}",
+                        f"{base}/assets/{args.asset}",
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
                 )
             finally:
                 os.killpg(proc.pid, signal.SIGTERM)

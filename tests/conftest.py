@@ -54,7 +54,9 @@ def home(tmp_path, monkeypatch) -> Settings:
     return settings
 
 
-def run_cli(*args: str, home: Path, check: bool = False, timeout: float = 900, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, home: Path, check: bool = False, timeout: float = 900, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run `nhs-warehouse` as a user would, in its own process, against `home`."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("NHS_WAREHOUSE_") and k != "DAGSTER_HOME"}
     full_env |= {"NHS_WAREHOUSE_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "COLUMNS": "200"}

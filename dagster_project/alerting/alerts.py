@@ -38,8 +38,15 @@ from dagster_project.warehouse import connect
 log = logging.getLogger(__name__)
 
 Kind = Literal[
-    "gx_check_failed", "dbt_test_failed", "check_failed", "run_failed", "file_quarantined", "source_late", "fetch_failed",
-    "intake_failed", "asset_overdue",
+    "gx_check_failed",
+    "dbt_test_failed",
+    "check_failed",
+    "run_failed",
+    "file_quarantined",
+    "source_late",
+    "fetch_failed",
+    "intake_failed",
+    "asset_overdue",
 ]
 Severity = Literal["failure", "warning", "success", "info"]
 
@@ -203,8 +210,22 @@ class Notifier:
         severity = "success" if state == "resolved" else alert.severity
         con.execute(
             "insert into alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, null)",
-            [alert_id, alert.key, alert.kind, state, severity, title, body, alert.source, alert.partition,
-             alert.file, alert.run_id, json.dumps(alert.as_payload() | {"state": state}), now, len(self.urls)],
+            [
+                alert_id,
+                alert.key,
+                alert.kind,
+                state,
+                severity,
+                title,
+                body,
+                alert.source,
+                alert.partition,
+                alert.file,
+                alert.run_id,
+                json.dumps(alert.as_payload() | {"state": state}),
+                now,
+                len(self.urls),
+            ],
         )
         for url in self.urls:
             con.execute(
@@ -237,8 +258,19 @@ class Notifier:
             con.execute("delete from alert_incidents where incident_key = ?", [alert.key])
             con.execute(
                 "insert into alert_incidents values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, null, ?)",
-                [alert.key, alert.kind, alert.title, alert.source, alert.partition, alert.file, now, now, now,
-                 alert.remind, alert_id],
+                [
+                    alert.key,
+                    alert.kind,
+                    alert.title,
+                    alert.source,
+                    alert.partition,
+                    alert.file,
+                    now,
+                    now,
+                    now,
+                    alert.remind,
+                    alert_id,
+                ],
             )
             con.execute("commit")
         finally:
@@ -246,7 +278,9 @@ class Notifier:
         self._deliver(alert_id, title, body, alert.severity)
         return alert_id
 
-    def resolve(self, *, keys: Iterable[str] = (), key_prefix: str | None = None, why: str = "", now: dt.datetime | None = None) -> list[str]:
+    def resolve(
+        self, *, keys: Iterable[str] = (), key_prefix: str | None = None, why: str = "", now: dt.datetime | None = None
+    ) -> list[str]:
         """Close open incidents (by key, or every key starting with `key_prefix`) with a "resolved" message."""
         now = now or utcnow()
         keys = list(keys)

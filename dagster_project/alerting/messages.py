@@ -56,7 +56,9 @@ def gate_failure(settings: Settings, source: str, failure: dict, run_id: str | N
     )
 
 
-def check_failure(settings: Settings, asset: str, check: str, metadata: dict, run_id: str | None, description: str | None) -> Alert:
+def check_failure(
+    settings: Settings, asset: str, check: str, metadata: dict, run_id: str | None, description: str | None
+) -> Alert:
     """A failed asset check other than the gate: a dbt test (dagster-dbt's metadata), or any other check."""
     is_dbt = any(str(k).startswith("dagster_dbt/") for k in metadata) or "status" in metadata
     failures = metadata.get("dagster_dbt/failed_row_count", metadata.get("failures"))
@@ -77,7 +79,9 @@ def check_failure(settings: Settings, asset: str, check: str, metadata: dict, ru
     )
 
 
-def run_failure(settings: Settings, job: str, scope: str, error: str, run_id: str, source: str | None, partition: str | None) -> Alert:
+def run_failure(
+    settings: Settings, job: str, scope: str, error: str, run_id: str, source: str | None, partition: str | None
+) -> Alert:
     return Alert(
         kind="run_failed",
         key=f"run_failed:{job}:{scope}",
@@ -149,7 +153,8 @@ def asset_overdue(settings: Settings, spec, last_loaded_ts: float | None) -> Ale
     warn, fail = cadence.overdue_after
     last = (
         dt.datetime.fromtimestamp(last_loaded_ts, dt.timezone.utc).isoformat(timespec="seconds")
-        if last_loaded_ts is not None else "never"
+        if last_loaded_ts is not None
+        else "never"
     )
     return Alert(
         kind="asset_overdue",

@@ -5,7 +5,6 @@ runs publisher -> raw -> staging -> marts -> serving in one graph. Models follow
 by declarative automation (automation/conditions.py): a new raw partition rebuilds what depends on it.
 """
 
-
 import datetime as dt
 import json
 import os
@@ -44,9 +43,7 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 1 and fqn[1] == "marts":
             # Where a published number came from, asked of the number itself (dagster_project/explain.py).
-            metadata["explain"] = (
-                f'nhs-warehouse explain {dbt_resource_props["name"]} --where "<predicate>" --column <column>'
-            )
+            metadata["explain"] = f'nhs-warehouse explain {dbt_resource_props["name"]} --where "<predicate>" --column <column>'
         return metadata
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
@@ -205,14 +202,16 @@ BUILT_TYPES = ("model", "seed", "snapshot")
 def unbuilt_nodes(passed_nodes: AbstractSet[str]) -> list[str]:
     """dbt models, seeds and snapshots that have never passed a build in this warehouse."""
     return sorted(
-        unique_id for unique_id, node in manifest()["nodes"].items()
+        unique_id
+        for unique_id, node in manifest()["nodes"].items()
         if node["resource_type"] in BUILT_TYPES and unique_id not in passed_nodes
     )
 
 
 def _published_nodes() -> list[dict]:
     return [
-        node for node in manifest()["nodes"].values()
+        node
+        for node in manifest()["nodes"].values()
         if node["resource_type"] == "model" and node.get("config", {}).get("meta", {}).get("publish")
     ]
 

@@ -7,7 +7,6 @@ in the run fails, the check fails and the dbt models downstream do not run; the 
 quarantine and the raw table keeps its previous vintage.
 """
 
-
 from dagster import (
     FreshnessPolicy,
     AssetCheckResult,
@@ -76,7 +75,9 @@ def column_schema(spec: SourceSpec) -> TableSchema:
     """The raw table's columns with the spec's descriptions, for the asset's page in the Dagster UI."""
     return TableSchema(
         columns=[
-            TableColumn(c.name, c.duckdb_type.lower(), description=c.description or None, tags={"required": str(c.required).lower()})
+            TableColumn(
+                c.name, c.duckdb_type.lower(), description=c.description or None, tags={"required": str(c.required).lower()}
+            )
             for c in spec.columns
         ]
     )

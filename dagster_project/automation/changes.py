@@ -100,10 +100,15 @@ class ChangeFeedPoller:
                 ids: list[str] = []
                 page, pages = 1, 1
                 while page <= pages:
-                    body = fetch_json(feed.url, {
-                        feed.start_param: _iso(since), feed.end_param: _iso(until),
-                        feed.page_param: page, feed.per_page_param: feed.per_page,
-                    })
+                    body = fetch_json(
+                        feed.url,
+                        {
+                            feed.start_param: _iso(since),
+                            feed.end_param: _iso(until),
+                            feed.page_param: page,
+                            feed.per_page_param: feed.per_page,
+                        },
+                    )
                     ids.extend(str(i) for i in body.get(feed.items_field) or [])
                     pages = int(body.get(feed.total_pages_field) or 1)
                     page += 1

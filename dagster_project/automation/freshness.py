@@ -25,6 +25,7 @@ from dagster_project.ingest.landing import LandingStore
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.settings import Settings
 
+
 def period_end(spec: SourceSpec, period: str) -> dt.date:
     if spec.partitioning == "financial_year":  # 2021-22 ends 31 March 2022
         return dt.date(int(period[:4]) + 1, 3, 31)

@@ -66,8 +66,7 @@ def incoming_files(incoming: Path) -> list[Path]:
     if not incoming.is_dir():
         return []
     return sorted(
-        p for p in incoming.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)
+        p for p in incoming.iterdir() if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)
     )
 
 

@@ -60,7 +60,14 @@ class Http:
     def get(self, url: str, dest_dir: Path, validators: dict | None = None, client: httpx.Client | None = None) -> FetchResult:
         validators = validators or {}
         return fetch(
-            url, dest_dir, etag=validators.get("etag"), last_modified=validators.get("last_modified"),
-            timeout_s=self.timeout_s, retries=self.retries, backoff_s=self.backoff_s, max_bytes=self.max_bytes,
-            headers=self.headers, client=client,
+            url,
+            dest_dir,
+            etag=validators.get("etag"),
+            last_modified=validators.get("last_modified"),
+            timeout_s=self.timeout_s,
+            retries=self.retries,
+            backoff_s=self.backoff_s,
+            max_bytes=self.max_bytes,
+            headers=self.headers,
+            client=client,
         )

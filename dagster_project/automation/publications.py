@@ -55,8 +55,14 @@ def build_publication_sensor(spec: SourceSpec, settings: Settings) -> SensorDefi
             for fetched in result.files:
                 try:
                     taken = intake(
-                        fetched.path, store, SOURCES.values(), spec=spec, original_name=fetched.file_name,
-                        url=fetched.url, etag=fetched.etag, last_modified=fetched.last_modified,
+                        fetched.path,
+                        store,
+                        SOURCES.values(),
+                        spec=spec,
+                        original_name=fetched.file_name,
+                        url=fetched.url,
+                        etag=fetched.etag,
+                        last_modified=fetched.last_modified,
                         max_bytes=settings.max_file_bytes,
                     )
                 finally:

@@ -95,7 +95,9 @@ def pending_load_requests(
     return result
 
 
-def _request(spec: SourceSpec, periods: list[str], order: list[str], files: list[LandedFile], selection, origin: str) -> RunRequest:
+def _request(
+    spec: SourceSpec, periods: list[str], order: list[str], files: list[LandedFile], selection, origin: str
+) -> RunRequest:
     unique = {f.sha256: f for f in files}
     tags = {TAG_SOURCE: spec.key, TAG_ORIGIN: origin[:200]}
     if len(unique) == 1:

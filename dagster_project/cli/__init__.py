@@ -1,17 +1,17 @@
 """`nhs-warehouse`: build, ingest, query and inspect the warehouse from a terminal.
 
-    nhs-warehouse build                  land the bundled samples, load what is pending, build and publish marts
-    nhs-warehouse build-spark            build the same dbt project on Spark from the raw Parquet mirror (spark group)
-    nhs-warehouse ingest PATH... [--source KEY]   put files into the landing store (source found by content)
-    nhs-warehouse fetch-cqc [--local-authority NAME] [--region NAME]   capture the CQC API into landing
-    nhs-warehouse query SQL [--format table|csv|json]   query the published marts (read-only)
-    nhs-warehouse status                 partitions, last loads, failed checks, quarantined files
-    nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
-    nhs-warehouse daemon                 the Dagster daemon (sensors, schedules, automation) without the UI
-    nhs-warehouse dev                    the Dagster UI and daemon for this workspace
-    nhs-warehouse docs [--no-serve]      build dbt docs and GX Data Docs into the home and serve them on localhost
-    nhs-warehouse report                 write the HTML report from the published marts
-    nhs-warehouse check-registry [--write]   check every source spec against its suite, dbt source, sample, README row
+nhs-warehouse build                  land the bundled samples, load what is pending, build and publish marts
+nhs-warehouse build-spark            build the same dbt project on Spark from the raw Parquet mirror (spark group)
+nhs-warehouse ingest PATH... [--source KEY]   put files into the landing store (source found by content)
+nhs-warehouse fetch-cqc [--local-authority NAME] [--region NAME]   capture the CQC API into landing
+nhs-warehouse query SQL [--format table|csv|json]   query the published marts (read-only)
+nhs-warehouse status                 partitions, last loads, failed checks, quarantined files
+nhs-warehouse publish                republish the marts from the warehouse (no loads, no dbt)
+nhs-warehouse daemon                 the Dagster daemon (sensors, schedules, automation) without the UI
+nhs-warehouse dev                    the Dagster UI and daemon for this workspace
+nhs-warehouse docs [--no-serve]      build dbt docs and GX Data Docs into the home and serve them on localhost
+nhs-warehouse report                 write the HTML report from the published marts
+nhs-warehouse check-registry [--write]   check every source spec against its suite, dbt source, sample, README row
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nhs-warehouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
-        "--debug", action="store_true",
+        "--debug",
+        action="store_true",
         help="show the traceback of an error (or set NHS_WAREHOUSE_DEBUG=1)",
     )
     p.add_argument("--settings", action="store_true", help="print the effective settings (secrets masked) and stop")
@@ -82,9 +83,15 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--where", required=True, help="SQL predicate on the mart, e.g. \"region_name = 'London'\"")
     e.add_argument("--column", help="the column whose value to explain")
     e.add_argument("--format", choices=["text", "json"], default="text")
-    c = sub.add_parser("check-registry", help="check every source spec against its suite, dbt source, staging model, sample and README row")
+    c = sub.add_parser(
+        "check-registry", help="check every source spec against its suite, dbt source, staging model, sample and README row"
+    )
     c.add_argument("--write", action="store_true", help="rewrite the README's source table from the specs first")
-    c.add_argument("--dbt-source", metavar="KEY", help="print a dbt source table entry for KEY's raw table (columns described from the spec) and stop")
+    c.add_argument(
+        "--dbt-source",
+        metavar="KEY",
+        help="print a dbt source table entry for KEY's raw table (columns described from the spec) and stop",
+    )
     return p
 
 
@@ -103,7 +110,6 @@ COMMANDS = {
     "explain": cmd_explain,
     "check-registry": cmd_check_registry,
 }
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,7 +153,6 @@ def print_settings(settings) -> int:
     return 0
 
 
-
 def entrypoint() -> None:
     """The console script. Exits without interpreter finalisation: duckdb 2.0's nanobind bindings
     print a screen of benign "leaked function" warnings at shutdown when other libraries (GX,
@@ -158,4 +163,3 @@ def entrypoint() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-

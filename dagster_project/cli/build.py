@@ -22,7 +22,6 @@ def prepare_dbt() -> None:
             console.print("[green]✓[/] dbt project changed since it was prepared: parsed it again")
 
 
-
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project import runner
 
@@ -93,7 +92,6 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def cmd_build_spark(args: argparse.Namespace, settings: Settings) -> int:
     """The marts on Spark (dbt-spark, local session), from the raw layer a DuckDB build loaded."""
     try:
@@ -121,7 +119,6 @@ def cmd_build_spark(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.success else 1
 
 
-
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     prepare_dbt()
     from dagster_project.assets.dbt import published_descriptions, published_models, published_partitions
@@ -134,10 +131,13 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     settings.ensure_dirs()
     with open_warehouse(settings.warehouse_db, timeout_s=settings.lock_timeout_s) as con:
         result = publish(
-            con, [t for _, t in published_models()], settings.serving_dir, grace_s=settings.publish_grace_s,
-            partition_by=published_partitions(), descriptions=published_descriptions(),
+            con,
+            [t for _, t in published_models()],
+            settings.serving_dir,
+            grace_s=settings.publish_grace_s,
+            partition_by=published_partitions(),
+            descriptions=published_descriptions(),
         )
     console.print(f"[green]✓[/] published version {result.version} ({len(result.tables)} marts) to {result.serving_db}")
     print_cleanup(result)
     return 0
-

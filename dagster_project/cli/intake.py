@@ -29,7 +29,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             progress.update(task, description=f"Landing {path.name}")
             # A folder is a capture of many documents (e.g. the CQC API): each source lands its part.
             results = (
-                intake_folder(path, store, SOURCES.values(), spec=spec) if path.is_dir()
+                intake_folder(path, store, SOURCES.values(), spec=spec)
+                if path.is_dir()
                 else [intake(path, store, SOURCES.values(), spec=spec, max_bytes=settings.max_file_bytes)]
             )
             for result in results:
@@ -44,9 +45,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 2 if missing else (1 if bad else 0)
 
 
-
 def cmd_fetch_cqc(args: argparse.Namespace, settings: Settings) -> int:
-    
+
     from dagster_project.ingest.fetch import FetchError
     from dagster_project.sources.cqc.api import capture_to_landing
 
@@ -67,4 +67,3 @@ def cmd_fetch_cqc(args: argparse.Namespace, settings: Settings) -> int:
         mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
         console.print(f"{mark} {result.message} [dim]({result.source})[/]")
     return 0 if all(r.ok for r in results) else 1
-

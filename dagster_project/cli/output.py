@@ -18,16 +18,21 @@ console = Console(file=sys.__stdout__, highlight=False)
 err_console = Console(file=sys.__stderr__, highlight=False)
 
 
-
 def progress_bar(what: str):
     """A progress bar with counts (done/total, elapsed) for work in several steps; on a terminal only
     (piped output and CI logs get the one-line results, not redraws)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn(what), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(what),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     )
 
 
@@ -39,13 +44,11 @@ def captured_output(log_path: Path):
         yield log
 
 
-
 def tail(path: Path, lines: int = 25) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return ""
-
 
 
 def period_label(periods: list[str]) -> str:
@@ -55,14 +58,12 @@ def period_label(periods: list[str]) -> str:
     return short[0] if len(short) == 1 else f"{short[0]} … {short[-1]}"
 
 
-
 def _jsonable(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if hasattr(value, "__float__") and not isinstance(value, (int, float, bool)):
         return float(value)
     return value
-
 
 
 def write_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
@@ -79,7 +80,11 @@ def write_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
         for c in columns:
             table.add_column(c)
         for row in rows:
-            table.add_row(*["" if v is None else (f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)) for v in row])
+            table.add_row(
+                *[
+                    "" if v is None else (f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v))
+                    for v in row
+                ]
+            )
         console.print(table)
         console.print(f"[dim]{len(rows)} rows[/]")
-

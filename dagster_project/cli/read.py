@@ -36,7 +36,6 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.runner import pending_partitions, store_for
     from dagster_project.sources import SOURCES
@@ -57,7 +56,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     for key in SOURCES:
         count, latest, last = loads.get(key, (0, None, None))
         table.add_row(
-            key, str(len(store.files(key))), str(count), (latest or "")[:7], str(last or ""),
+            key,
+            str(len(store.files(key))),
+            str(count),
+            (latest or "")[:7],
+            str(last or ""),
             str(len(pending.get(key, []))),
         )
     console.print(table)
@@ -96,7 +99,6 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def print_recent_alerts(settings: Settings) -> None:
     from dagster_project.alerting.alerts import Notifier
 
@@ -109,7 +111,6 @@ def print_recent_alerts(settings: Settings) -> None:
     for a in alerts:
         t.add_row(str(a["raised_at"]), a["state"], a["title"], f"{a['delivered_to']}/{a['targets']}")
     console.print(t)
-
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
@@ -141,7 +142,6 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.assets.dbt_project import require_manifest
     from dagster_project.reporting.report import ReportError, build_report
@@ -160,7 +160,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         note = "" if section.loaded else "  [dim](not in this publication yet)[/]"
         console.print(f"{mark} {section.title}{note}")
     if report.explain_pages:
-        console.print(f"Where the numbers come from: {len(report.explain_pages)} pages in [dim]{report.explain_pages[0].parent}[/]")
+        console.print(
+            f"Where the numbers come from: {len(report.explain_pages)} pages in [dim]{report.explain_pages[0].parent}[/]"
+        )
     console.print(f"Report of publication {report.version}: [bold]{report.path}[/]")
     return 0
 

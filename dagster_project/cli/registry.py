@@ -23,4 +23,3 @@ def cmd_check_registry(args: argparse.Namespace, settings: Settings) -> int:
     if not problems:
         console.print("[green]✓[/] every source spec agrees with its suite, dbt source, staging model, sample and README row")
     return 1 if problems else 0
-

@@ -18,15 +18,13 @@ if TYPE_CHECKING:
     from dagster_project.runner import RunSummary
 
 
-def run_and_report(
-    label: str, log_path: Path, run: Callable[[], "RunSummary"], progress=None
-) -> tuple["RunSummary", list[str]]:
+def run_and_report(label: str, log_path: Path, run: Callable[[], "RunSummary"], progress=None) -> tuple["RunSummary", list[str]]:
     """Start a run behind a spinner, or behind `progress`'s bar when several runs make one command
     (its logs to `log_path`); print what it did, return it and its failures."""
     started = time.perf_counter()
     if progress is not None:
         progress.update(progress.task_ids[0], description=label)
-    with (console.status(label) if progress is None else contextlib.nullcontext()), captured_output(log_path):
+    with console.status(label) if progress is None else contextlib.nullcontext(), captured_output(log_path):
         summary = run()
     return summary, report_run(summary, time.perf_counter() - started, log_path)
 
@@ -63,7 +61,6 @@ def report_run(summary, seconds: float, log_path: Path) -> list[str]:
     return failures
 
 
-
 def print_build_summary(settings: Settings, seconds: float) -> None:
     from dagster_project.serving.publish import CURRENT_FILE
 
@@ -87,13 +84,10 @@ def print_build_summary(settings: Settings, seconds: float) -> None:
     console.print(f"Built in {seconds:.0f} s.")
 
 
-
 def print_cleanup(result) -> None:
     if result.removed_versions:
         console.print(f"  removed {len(result.removed_versions)} superseded versions past their grace period")
     if result.held_versions:
         console.print(
-            f"  kept {len(result.held_versions)} superseded versions still open by readers: "
-            + ", ".join(result.held_versions)
+            f"  kept {len(result.held_versions)} superseded versions still open by readers: " + ", ".join(result.held_versions)
         )
-

@@ -24,7 +24,6 @@ def dagster_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
@@ -37,7 +36,6 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
     console.print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     os.execve(command[0], command, env)
-
 
 
 def cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
@@ -57,4 +55,3 @@ def cmd_daemon(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(settings.alert_urls)} channel(s) and {settings.alerts_db}"
     )
     os.execve(command[0], command, env)
-

@@ -63,7 +63,9 @@ def read_capture(path: Path) -> dict:
         try:
             record = json.loads(archive.read(CAPTURE_MEMBER))
         except KeyError:
-            raise IngestError("bundle has no _capture.json (not a capture made by this warehouse)", file=path, reason="not_a_bundle") from None
+            raise IngestError(
+                "bundle has no _capture.json (not a capture made by this warehouse)", file=path, reason="not_a_bundle"
+            ) from None
         except json.JSONDecodeError as exc:
             raise IngestError(f"_capture.json is not JSON ({exc})", file=path, reason="malformed") from exc
     if not isinstance(record, dict):

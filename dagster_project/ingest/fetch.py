@@ -40,7 +40,13 @@ class FetchError(Exception):
     too_large, store_failed (could not write the download), fetch_failed."""
 
     def __init__(
-        self, message: str, *, url: str, status: int | None = None, reason: str = "fetch_failed", attempts: list[str] | None = None
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        reason: str = "fetch_failed",
+        attempts: list[str] | None = None,
     ) -> None:
         self.url = url
         self.status = status
@@ -136,11 +142,17 @@ def fetch(
                     raise FetchError(
                         f"{exc.message}: the publisher asks to retry after {exc.retry_after:,.0f} s, longer than the "
                         f"{max_retry_after_s:,.0f} s a fetch waits; try again later",
-                        url=url, status=exc.status, reason="retry_later", attempts=met,
+                        url=url,
+                        status=exc.status,
+                        reason="retry_later",
+                        attempts=met,
                     ) from None
                 if attempt > retries:
                     raise FetchError(
-                        f"gave up after {attempt} attempts: {'; '.join(met)}", url=url, status=exc.status, reason="gave_up",
+                        f"gave up after {attempt} attempts: {'; '.join(met)}",
+                        url=url,
+                        status=exc.status,
+                        reason="gave_up",
                         attempts=met,
                     ) from None
                 delay = exc.retry_after if exc.retry_after is not None else backoff_s * 2 ** (attempt - 1)
@@ -167,8 +179,11 @@ def _fetch_once(
         with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
                 return FetchResult(
-                    url, "not_modified", etag=headers.get("If-None-Match"),
-                    last_modified=headers.get("If-Modified-Since"), attempts=attempt,
+                    url,
+                    "not_modified",
+                    etag=headers.get("If-None-Match"),
+                    last_modified=headers.get("If-Modified-Since"),
+                    attempts=attempt,
                 )
             if response.status_code in RETRYABLE_STATUS:
                 raise _Retryable(f"HTTP {response.status_code}", response.status_code, _retry_after(response))
@@ -192,7 +207,9 @@ def _fetch_once(
                         if size > max_bytes:
                             raise FetchError(f"body exceeds the {max_bytes:,}-byte limit", url=url, reason="too_large")
                         if time.monotonic() - started > deadline_s:
-                            raise _Retryable(f"too slow: {size:,} bytes in {time.monotonic() - started:.1f} s (limit {deadline_s:g} s)")
+                            raise _Retryable(
+                                f"too slow: {size:,} bytes in {time.monotonic() - started:.1f} s (limit {deadline_s:g} s)"
+                            )
                         digest.update(chunk)
                         out.write(chunk)
             except OSError as exc:
@@ -202,9 +219,15 @@ def _fetch_once(
                 Path(tmp).unlink(missing_ok=True)
                 raise
             return FetchResult(
-                url, "fetched", Path(tmp), digest.hexdigest(), size,
-                etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"),
-                attempts=attempt, file_name=name,
+                url,
+                "fetched",
+                Path(tmp),
+                digest.hexdigest(),
+                size,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                attempts=attempt,
+                file_name=name,
             )
     except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
         # Connection refused/reset, timeouts, a body shorter than its Content-Length: all transient.

@@ -81,8 +81,13 @@ def intake(
     except OSError as exc:
         # The store could not write (no space, no permission): not the file's fault, so no quarantine.
         where = f" ({exc.filename})" if exc.filename else ""
-        error = {"reason": "store_failed", "message": f"intake failed: {exc.strerror or exc}{where}", "file": name,
-                 "row": None, "column": None}
+        error = {
+            "reason": "store_failed",
+            "message": f"intake failed: {exc.strerror or exc}{where}",
+            "file": name,
+            "row": None,
+            "column": None,
+        }
         return IntakeResult(path, "failed", spec.key if spec else None, message=f"{name}: {error['message']}", error=error)
 
 
@@ -107,9 +112,12 @@ def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
     if max_bytes is not None and size > max_bytes:
         error = IngestError(
             f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (NHS_WAREHOUSE_MAX_FILE_BYTES); not read",
-            file=name, reason="too_large",
+            file=name,
+            reason="too_large",
         )
-        store.reject(path, source=spec.key if spec else UNRECOGNISED, error=error.as_record(), original_name=name, keep_copy=False)
+        store.reject(
+            path, source=spec.key if spec else UNRECOGNISED, error=error.as_record(), original_name=name, keep_copy=False
+        )
         return IntakeResult(path, "rejected", spec.key if spec else None, message=error.describe(), error=error.as_record())
     try:
         spec = spec or detect_source(path, specs)
@@ -127,7 +135,9 @@ def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
     sha = sha256_of(path)
     if store.is_quarantined(spec.key, sha):
         return IntakeResult(
-            path, "previously_rejected", spec.key,
+            path,
+            "previously_rejected",
+            spec.key,
             message=f"{name}: these exact bytes were rejected before (see quarantine/{spec.key}/{sha}.reason.json)",
         )
     existing = store.get(spec.key, sha)
@@ -141,10 +151,18 @@ def _intake(path, name, store, specs, spec, url, etag, last_modified, max_bytes)
         store.reject(path, source=spec.key, error=record, original_name=name, sha256=sha)
         return IntakeResult(path, "rejected", spec.key, message=exc.describe(), error=record)
     landed, _ = store.put(
-        path, source=spec.key, periods=parsed.periods, original_name=name, url=url, etag=etag,
-        last_modified=last_modified, sha256=sha,
+        path,
+        source=spec.key,
+        periods=parsed.periods,
+        original_name=name,
+        url=url,
+        etag=etag,
+        last_modified=last_modified,
+        sha256=sha,
     )
-    return IntakeResult(path, "landed", spec.key, landed, landed.periods, message=f"{name}: landed for {', '.join(landed.periods)}")
+    return IntakeResult(
+        path, "landed", spec.key, landed, landed.periods, message=f"{name}: landed for {', '.join(landed.periods)}"
+    )
 
 
 def intake_folder(
@@ -172,9 +190,7 @@ def intake_folder(
                 continue
             if packed is None:
                 continue
-            results.append(
-                intake(packed, store, specs, spec=candidate, original_name=f"{folder.name}/{packed.name}")
-            )
+            results.append(intake(packed, store, specs, spec=candidate, original_name=f"{folder.name}/{packed.name}"))
     if not results:
         error = IngestError("folder holds no capture of any known publication", file=folder, reason="unrecognised")
         results.append(IntakeResult(folder, "rejected", message=error.describe(), error=error.as_record()))

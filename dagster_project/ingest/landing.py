@@ -295,11 +295,19 @@ class LandingStore:
             copy_atomically(src, dest)
         else:
             sha = sha256
-            key = "unread-" + hashlib.sha256(f"{original_name or src.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()
+            key = (
+                "unread-"
+                + hashlib.sha256(f"{original_name or src.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()
+            )
             dest = None
         record = {
-            "source": source, "sha256": sha, "size": stat.st_size, "original_name": original_name or src.name,
-            "stored_name": dest.name if dest else None, "rejected_at": now_utc(), "error": error,
+            "source": source,
+            "sha256": sha,
+            "size": stat.st_size,
+            "original_name": original_name or src.name,
+            "stored_name": dest.name if dest else None,
+            "rejected_at": now_utc(),
+            "error": error,
         }
         write_atomically(folder / f"{key}.reason.json", json.dumps(record, indent=2).encode())
         return dest

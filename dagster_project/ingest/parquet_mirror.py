@@ -156,8 +156,7 @@ def _sync_table(
         if not dest.exists():
             _copy_to(
                 con,
-                f"select {data_columns} from {qualified} "
-                f"where _source_key = {_literal(source)} and _period = {_literal(period)}",
+                f"select {data_columns} from {qualified} where _source_key = {_literal(source)} and _period = {_literal(period)}",
                 dest,
                 result,
                 root,

@@ -58,7 +58,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def record_failure(con: duckdb.DuckDBPyConnection, source: str, period: str | None, landed: LandedFile | None, error: dict) -> None:
+def record_failure(
+    con: duckdb.DuckDBPyConnection, source: str, period: str | None, landed: LandedFile | None, error: dict
+) -> None:
     con.execute(
         "insert into meta.load_failures values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -85,14 +87,33 @@ def record_validation(con: duckdb.DuckDBPyConnection, staged: StagedLoad, gate_r
     # of an AmbSYS release took 8 s that way).
     rows = pd.DataFrame(
         [
-            [staged.spec.key, part.period, part.landed.sha256, gate_result.suite, o.expectation, o.column,
-             o.success, None if o.observed is None else str(o.observed), None if o.expected is None else str(o.expected),
-             validated_at]
+            [
+                staged.spec.key,
+                part.period,
+                part.landed.sha256,
+                gate_result.suite,
+                o.expectation,
+                o.column,
+                o.success,
+                None if o.observed is None else str(o.observed),
+                None if o.expected is None else str(o.expected),
+                validated_at,
+            ]
             for part in staged.parts
             for o in outcomes
         ],
-        columns=["source_key", "period", "file_sha256", "suite", "expectation", "column_name", "success",
-                 "observed", "expected", "validated_at"],
+        columns=[
+            "source_key",
+            "period",
+            "file_sha256",
+            "suite",
+            "expectation",
+            "column_name",
+            "success",
+            "observed",
+            "expected",
+            "validated_at",
+        ],
     )
     con.register("validation_rows", rows)
     try:
@@ -151,7 +172,11 @@ class PartitionLoader:
                 outcomes[period] = PartitionOutcome(spec.key, period, "no_file", message=f"no landed file covers {period}")
             elif current_vintage(con, spec.key, period) == landed.sha256:
                 outcomes[period] = PartitionOutcome(
-                    spec.key, period, "unchanged", landed.original_name, landed.sha256,
+                    spec.key,
+                    period,
+                    "unchanged",
+                    landed.original_name,
+                    landed.sha256,
                     message="this vintage is already loaded",
                 )
             else:
@@ -170,7 +195,9 @@ class PartitionLoader:
                     outcomes |= self._swap(con, staged, wanted[sha], verdict.result, staging.warnings[sha])
         return [outcomes[p] for p in periods]
 
-    def _gate_files(self, con, files: dict[str, LandedFile], staging: "_Staging") -> tuple[dict[str, "_Verdict"], StagedLoad | None]:
+    def _gate_files(
+        self, con, files: dict[str, LandedFile], staging: "_Staging"
+    ) -> tuple[dict[str, "_Verdict"], StagedLoad | None]:
         """Stage every period of every file and gate them in one validation; when that fails and
         several files were staged, gate each file alone to find the ones to quarantine. Returns a
         verdict per readable file and the staged load holding every file that passed."""
@@ -190,7 +217,8 @@ class PartitionLoader:
             if verdict.failed and len(verdict.periods) > 1:
                 # Name the periods that failed: each of the file's periods gated on its own.
                 verdict.failed_periods = [
-                    period for period in verdict.periods
+                    period
+                    for period in verdict.periods
                     if not self._validate(con, staging.restage({sha: files[sha]}, period=period), previous).success
                 ]
             verdicts[sha] = verdict
@@ -212,9 +240,13 @@ class PartitionLoader:
         )
         counts |= {part.period: part.row_counts.get("", 0) for part in staged.parts}
         ordered = sorted(counts)
-        return {period: (counts[ordered[ordered.index(period) - 1]] if ordered.index(period) else None) for period in staged.periods}
+        return {
+            period: (counts[ordered[ordered.index(period) - 1]] if ordered.index(period) else None) for period in staged.periods
+        }
 
-    def _swap(self, con, staged: StagedLoad, periods: list[str], gate_result, parse_warnings: list[str]) -> dict[str, PartitionOutcome]:
+    def _swap(
+        self, con, staged: StagedLoad, periods: list[str], gate_result, parse_warnings: list[str]
+    ) -> dict[str, PartitionOutcome]:
         """Swap a file's periods in together, mirror them together; one outcome per period."""
         swap_in(con, staged, periods)
         warnings = list(parse_warnings)
@@ -225,8 +257,15 @@ class PartitionLoader:
             part = staged.part(period)
             rows = part.row_counts.get("", 0)
             outcomes[period] = PartitionOutcome(
-                self.spec.key, period, "loaded", part.landed.original_name, part.landed.sha256,
-                rows=rows, gate=gate_result, warnings=warnings, message=f"loaded {rows} rows",
+                self.spec.key,
+                period,
+                "loaded",
+                part.landed.original_name,
+                part.landed.sha256,
+                rows=rows,
+                gate=gate_result,
+                warnings=warnings,
+                message=f"loaded {rows} rows",
             )
         return outcomes
 
@@ -244,9 +283,7 @@ class PartitionLoader:
             return [f"Parquet mirror not updated for {named}: {exc}"]
         return []
 
-    def _reject(
-        self, con, periods: list[str], landed: LandedFile, error: dict, gate_result=None
-    ) -> dict[str, PartitionOutcome]:
+    def _reject(self, con, periods: list[str], landed: LandedFile, error: dict, gate_result=None) -> dict[str, PartitionOutcome]:
         """Quarantine a file once; each of its requested periods keeps its previous vintage."""
         for period in periods:
             record_failure(con, self.spec.key, period, landed, error)
@@ -254,8 +291,14 @@ class PartitionLoader:
         log.warning("quarantined %s (%s %s): %s", landed.original_name, self.spec.key, ", ".join(periods), error["message"])
         return {
             period: PartitionOutcome(
-                self.spec.key, period, "quarantined", landed.original_name, landed.sha256,
-                message=error["message"], error=error, gate=gate_result,
+                self.spec.key,
+                period,
+                "quarantined",
+                landed.original_name,
+                landed.sha256,
+                message=error["message"],
+                error=error,
+                gate=gate_result,
             )
             for period in periods
         }

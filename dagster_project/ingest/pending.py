@@ -20,7 +20,9 @@ def pending_files(
     pending: dict[str, dict[str, LandedFile]] = {}
     for key in source_keys:
         waiting = {
-            period: latest for period, latest in store.latest_by_period(key).items() if vintages.get((key, period)) != latest.sha256
+            period: latest
+            for period, latest in store.latest_by_period(key).items()
+            if vintages.get((key, period)) != latest.sha256
         }
         if waiting:
             pending[key] = dict(sorted(waiting.items()))

@@ -220,9 +220,7 @@ def decode_text(path: Path, raw: bytes, warnings: list[str]) -> str:
         try:
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
-            raise IngestError(
-                f"not UTF-8 or Windows-1252 text (byte {exc.start})", file=path, reason="bad_encoding"
-            ) from exc
+            raise IngestError(f"not UTF-8 or Windows-1252 text (byte {exc.start})", file=path, reason="bad_encoding") from exc
         warnings.append(f"{path.name}: not UTF-8; decoded as Windows-1252")
         return text
 
@@ -230,9 +228,7 @@ def decode_text(path: Path, raw: bytes, warnings: list[str]) -> str:
 _looks_like_html = looks_like_html
 
 
-def read_rows(
-    path: Path, spec: TableSpec, warnings: list[str], *, head_only: bool = False
-) -> Iterator[tuple[int, list[Any]]]:
+def read_rows(path: Path, spec: TableSpec, warnings: list[str], *, head_only: bool = False) -> Iterator[tuple[int, list[Any]]]:
     """Yield (row number as the publisher's file shows it, cells) for CSV or a workbook sheet.
 
     CSV is streamed, never read whole; `head_only` is for callers that stop after the header rows.
@@ -256,7 +252,10 @@ def read_rows(
                 raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
             except UnicodeDecodeError as exc:  # past the head that `head_only` checked
                 raise IngestError(
-                    f"not UTF-8 text after the first rows ({exc.reason})", file=path, row=reader.line_num + 1, reason="bad_encoding"
+                    f"not UTF-8 text after the first rows ({exc.reason})",
+                    file=path,
+                    row=reader.line_num + 1,
+                    reason="bad_encoding",
                 ) from exc
         return
     if spec.format in ("xlsx", "ods", "xls"):
@@ -274,7 +273,8 @@ def open_workbook(path: Path):
     except PasswordError as exc:
         raise IngestError(
             "workbook is password-protected (encrypted): it cannot be read; ask the publisher for a copy without a password",
-            file=path, reason="encrypted",
+            file=path,
+            reason="encrypted",
         ) from exc
     except Exception as exc:  # calamine raises its own types for corrupt workbooks
         raise IngestError(f"cannot open workbook ({exc})", file=path, reason="bad_workbook") from exc
@@ -314,7 +314,13 @@ def read_all_sheets(path: Path) -> list[tuple[str, list[tuple[int, list[Any]]]]]
             raise IngestError(f"malformed CSV ({exc})", file=path, row=reader.line_num + 1, reason="malformed") from exc
     workbook = open_workbook(path)
     return [
-        (name, [(i, [None if c == "" else c for c in cells]) for i, cells in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)])
+        (
+            name,
+            [
+                (i, [None if c == "" else c for c in cells])
+                for i, cells in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)
+            ],
+        )
         for name in workbook.sheet_names
     ]
 
@@ -364,8 +370,11 @@ def find_header(rows: list[tuple[int, list[Any]]], spec: TableSpec, path: Path) 
         if all(name in index_of for name in required):
             if duplicated:
                 raise IngestError(
-                    f"header has column {duplicated[0]!r} twice", file=path, row=row_number,
-                    column=duplicated[0], reason="duplicate_column",
+                    f"header has column {duplicated[0]!r} twice",
+                    file=path,
+                    row=row_number,
+                    column=duplicated[0],
+                    reason="duplicate_column",
                 )
             return Header(row=position, width=len(cells), index_of=index_of, ignored=unknown)
         if best is None or len(index_of) > len(best[2]):
@@ -376,11 +385,15 @@ def find_header(rows: list[tuple[int, list[Any]]], spec: TableSpec, path: Path) 
         raise IngestError(
             f"required column {missing[0]!r} ({spellings}) not found in the header"
             + (f"; also missing: {', '.join(missing[1:])}" if missing[1:] else ""),
-            file=path, row=best[1], column=missing[0], reason="missing_column",
+            file=path,
+            row=best[1],
+            column=missing[0],
+            reason="missing_column",
         )
     raise IngestError(
         f"not a {spec.title} file: no header row with its columns in the first {HEADER_SCAN_ROWS} rows",
-        file=path, reason="unrecognised",
+        file=path,
+        reason="unrecognised",
     )
 
 
@@ -443,10 +456,12 @@ def parse_tabular(path: Path, spec: TableSpec, name: str | None = None) -> Parse
         for i in unnamed:
             if i not in unnamed_with_values and i < len(cells) and _clean(cells[i]) not in (None, ""):
                 unnamed_with_values[i] = (row_number, cells[i])
-        is_total = spec.is_total_row is not None and spec.is_total_row({
-            name: (to_text(_clean(cells[i])) if i < len(cells) and cells[i] is not None else "")
-            for name, i in header.index_of.items()
-        })
+        is_total = spec.is_total_row is not None and spec.is_total_row(
+            {
+                name: (to_text(_clean(cells[i])) if i < len(cells) and cells[i] is not None else "")
+                for name, i in header.index_of.items()
+            }
+        )
         record: dict[str, Any] = {"_row_number": row_number}
         try:
             for column, at in plan:
@@ -470,7 +485,9 @@ def parse_tabular(path: Path, spec: TableSpec, name: str | None = None) -> Parse
         raise IngestError("no data rows below the header", file=path, row=header_number, reason="no_data")
     for i, (row_number, value) in sorted(unnamed_with_values.items()):
         # A value under a blank header cell cannot be mapped to any column: say so rather than lose it quietly.
-        warnings.append(f"{path.name}: column {i + 1} has no header but holds values (e.g. {value!r} at row {row_number}); ignored")
+        warnings.append(
+            f"{path.name}: column {i + 1} has no header but holds values (e.g. {value!r} at row {row_number}); ignored"
+        )
     _assign_periods(data, spec, path, name or path.name)
     tables = {suffix: _frame(records, spec.columns) for suffix, records in data.items() if suffix == "" or spec.is_total_row}
     return ParsedFile(source_key=spec.key, path=path, tables=tables, warnings=warnings)
@@ -508,7 +525,9 @@ def _blank(cells: list[Any]) -> bool:
 def _repeated_header(path: Path, row_number: int, header_number: int) -> IngestError:
     return IngestError(
         f"a header row again (the header is row {header_number}): two extracts joined into one file?",
-        file=path, row=row_number, reason="repeated_header",
+        file=path,
+        row=row_number,
+        reason="repeated_header",
     )
 
 
@@ -517,25 +536,32 @@ def _check_width(cells: list[Any], header: Header, path: Path, row_number: int) 
     if len(cells) < used:
         raise IngestError(
             f"row has {len(cells)} fields but the header has {header.width} (truncated?)",
-            file=path, row=row_number, reason="short_row",
+            file=path,
+            row=row_number,
+            reason="short_row",
         )
     extra = [c for c in cells[header.width :] if _clean(c) not in (None, "")]
     if extra:
         raise IngestError(
             f"row has {len(cells)} fields but the header has {header.width}; extra value {extra[0]!r}",
-            file=path, row=row_number, reason="long_row",
+            file=path,
+            row=row_number,
+            reason="long_row",
         )
 
 
 def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: TableSpec, path: Path, name: str) -> None:
-    if spec.period_from_name is not None and (spec.period_column is None or all(r.get(spec.period_column) is None for r in data[""])):
+    if spec.period_from_name is not None and (
+        spec.period_column is None or all(r.get(spec.period_column) is None for r in data[""])
+    ):
         # A layout without the period column: the publisher's file name says which month it is.
         try:
             period = spec.period_from_name(name)
         except ValueError as exc:
             raise IngestError(
                 f"the file has no {spec.period_column} column and its name {name!r} does not say the period ({exc})",
-                file=path, reason="bad_period",
+                file=path,
+                reason="bad_period",
             ) from exc
         for record in data[""] + data["totals"]:
             record["_period"] = period
@@ -559,8 +585,11 @@ def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: TableSpec, path
             record["_period"] = period_of(str(value))
         except ValueError as exc:
             raise IngestError(
-                f"cannot read the period from {value!r} ({exc})", file=path, row=record["_row_number"],
-                column=spec.period_column, reason="bad_period",
+                f"cannot read the period from {value!r} ({exc})",
+                file=path,
+                row=record["_row_number"],
+                column=spec.period_column,
+                reason="bad_period",
             ) from exc
     periods = {r["_period"] for r in data[""]}
     for record in data["totals"]:
@@ -570,8 +599,11 @@ def _assign_periods(data: dict[str, list[dict[str, Any]]], spec: TableSpec, path
             # Totals rows often say TOTAL in every text cell; in a one-period file they belong to it.
             if len(periods) != 1:
                 raise IngestError(
-                    "totals row without a period in a file of several periods", file=path,
-                    row=record["_row_number"], column=spec.period_column, reason="bad_period",
+                    "totals row without a period in a file of several periods",
+                    file=path,
+                    row=record["_row_number"],
+                    column=spec.period_column,
+                    reason="bad_period",
                 ) from None
             record["_period"] = next(iter(periods))
 

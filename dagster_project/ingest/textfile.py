@@ -121,7 +121,9 @@ def bounded_lines(handle: TextIO, path: Path, limit: int = MAX_LINE_CHARS) -> It
         if len(line) > limit:
             raise IngestError(
                 f"line longer than {limit:,} characters: not a CSV extract (binary content, or no line ends?)",
-                file=path, row=number, reason="malformed",
+                file=path,
+                row=number,
+                reason="malformed",
             )
         yield line
 
@@ -138,6 +140,8 @@ def open_text(path: Path, warnings: list[str], *, head_only: bool = False) -> tu
     if encoding.nul_line is not None and not head_only:
         raise IngestError(
             f"binary content (a NUL byte) at line {encoding.nul_line:,}: not a text extract",
-            file=path, row=encoding.nul_line, reason="not_csv",
+            file=path,
+            row=encoding.nul_line,
+            reason="not_csv",
         )
     return open(path, encoding=encoding.name, newline=""), encoding

@@ -32,7 +32,7 @@ INK, GRID, STANDARD = "#212b32", "#d8dde0", "#4c6272"
 
 # Typed with matplotlib's own key type, so a misspelt rcParam is a type error.
 STYLE: dict[RcKeyType, Any] = {
-    "svg.fonttype": "none",       # text as <text>, not glyph outlines
+    "svg.fonttype": "none",  # text as <text>, not glyph outlines
     "svg.hashsalt": "nhs-warehouse",  # the same data gives the same SVG, byte for byte
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],  # matplotlib measures with its own font; the page's CSS may swap it
@@ -59,14 +59,14 @@ def _svg(figure: Figure, name: str, title: str) -> Markup:
     with matplotlib.rc_context(STYLE):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     text = buffer.getvalue()
-    text = text[text.index("<svg"):]  # drop the XML declaration and DOCTYPE: not allowed inside HTML
+    text = text[text.index("<svg") :]  # drop the XML declaration and DOCTYPE: not allowed inside HTML
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     # matplotlib's stylesheet (`*{stroke-linejoin: round; ...}`) would style the whole HTML page once
     # inlined: its two defaults go on the <svg> element instead.
     text = re.sub(r"<style[^>]*>.*?</style>\s*", "", text, flags=re.S)
     text = text.replace("<svg ", '<svg style="stroke-linejoin:round;stroke-linecap:butt" ', 1)
     text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{name}-{m.group(1)}"', text)
-    text = re.sub(r'url\(#([^)]+)\)', lambda m: f"url(#{name}-{m.group(1)})", text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{name}-{m.group(1)})", text)
     text = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{name}-{m.group(1)}"', text)
     text = re.sub(r"(<svg [^>]*>)", lambda m: f"{m.group(1)}<title>{escape(title)}</title>", text, count=1)
     text = text.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
@@ -87,7 +87,12 @@ def _title(figure: Figure, title: str) -> None:
 
 
 def bar_chart(
-    items: Sequence[tuple[str, float]], *, name: str, title: str, fmt: Number = _count, colour: str = PALETTE[0],
+    items: Sequence[tuple[str, float]],
+    *,
+    name: str,
+    title: str,
+    fmt: Number = _count,
+    colour: str = PALETTE[0],
 ) -> Markup:
     """Horizontal bars, one per (label, value) from the top down, each with its value printed at its
     end. Each bar is group `<name>-bar-<label>`, each value `<name>-value-<label>`."""
@@ -104,8 +109,13 @@ def bar_chart(
         ax.tick_params(axis="y", length=0)
         for bar, label, value in zip(bars, labels, values, strict=True):
             bar.set_gid(f"bar-{_slug(label)}")
-            text = ax.annotate(fmt(value), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                               xytext=(4, 0), textcoords="offset points", va="center")
+            text = ax.annotate(
+                fmt(value),
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+            )
             text.set_gid(f"value-{_slug(label)}")
         ax.set_xlim(0, max(values, default=1) * 1.15 or 1)
         _title(figure, title)
@@ -113,8 +123,12 @@ def bar_chart(
 
 
 def stacked_bar_chart(
-    rows: Sequence[tuple[str, dict[str, float]]], categories: Sequence[str], colours: dict[str, str], *,
-    name: str, title: str,
+    rows: Sequence[tuple[str, dict[str, float]]],
+    categories: Sequence[str],
+    colours: dict[str, str],
+    *,
+    name: str,
+    title: str,
 ) -> Markup:
     """One 100% bar per row, split by `categories` (shares in percent), with a legend; shares of
     5% or more are printed on their segment."""
@@ -128,8 +142,15 @@ def stacked_bar_chart(
             bars = ax.barh(range(len(rows)), shares, left=left, color=colours[category], height=0.75, label=category)
             for bar, share in zip(bars, shares, strict=True):
                 if share >= 5:
-                    ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, f"{share:.0f}%",
-                            ha="center", va="center", color="white", fontsize=8)
+                    ax.text(
+                        bar.get_x() + bar.get_width() / 2,
+                        bar.get_y() + bar.get_height() / 2,
+                        f"{share:.0f}%",
+                        ha="center",
+                        va="center",
+                        color="white",
+                        fontsize=8,
+                    )
             left = [a + b for a, b in zip(left, shares, strict=True)]
         ax.set_yticks(range(len(rows)), labels)
         ax.invert_yaxis()
@@ -151,8 +172,19 @@ def _month_axis(ax) -> None:
     ax.margins(x=0.01)
 
 
+def _dates(values: Sequence[dt.date]) -> Any:
+    """Dates for an axis: matplotlib converts them itself (its date units), but its stubs type
+    Axes.plot's x as numbers only, so the list is passed on as Any."""
+    return list(values)
+
+
 def line_chart(
-    series: Mapping[str, Sequence[tuple[dt.date, float]]], *, name: str, title: str, y_label: str, fmt: Number = _count,
+    series: Mapping[str, Sequence[tuple[dt.date, float]]],
+    *,
+    name: str,
+    title: str,
+    y_label: str,
+    fmt: Number = _count,
 ) -> Markup:
     """One line per series over months from a zero baseline; the legend, ranked by each series'
     last value, prints that value. Each line is group `<name>-line-<series>`."""
@@ -162,8 +194,13 @@ def line_chart(
         ranked = sorted(series.items(), key=lambda item: -sorted(item[1])[-1][1] if item[1] else 0)
         for i, (label, points) in enumerate(ranked):
             points = sorted(points)
-            (line,) = ax.plot([d for d, _ in points], [v for _, v in points], color=PALETTE[i % len(PALETTE)],  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs omit unit types
-                              linewidth=1.6, label=f"{label} {fmt(points[-1][1])}" if points else label)
+            (line,) = ax.plot(
+                _dates([d for d, _ in points]),
+                [v for _, v in points],
+                color=PALETTE[i % len(PALETTE)],
+                linewidth=1.6,
+                label=f"{label} {fmt(points[-1][1])}" if points else label,
+            )
             line.set_gid(f"line-{_slug(label)}")
         ax.set_ylim(bottom=0)
         ax.set_ylabel(y_label)
@@ -175,8 +212,13 @@ def line_chart(
 
 
 def response_time_chart(
-    series: Mapping[str, Sequence[tuple[dt.date, float | None, bool]]], *, name: str, title: str, standard_minutes: float,
-    highlight: str = "England", size: tuple[float, float] = (8.0, 3.8),
+    series: Mapping[str, Sequence[tuple[dt.date, float | None, bool]]],
+    *,
+    name: str,
+    title: str,
+    standard_minutes: float,
+    highlight: str = "England",
+    size: tuple[float, float] = (8.0, 3.8),
 ) -> Markup:
     """Mean response times in minutes over months: `highlight` bold, the other series thin, a dashed
     line at the standard. A point flagged incomplete (False: not every trust reported) breaks its
@@ -193,17 +235,38 @@ def response_time_chart(
             colour = INK if bold else PALETTE[i % len(PALETTE)]
             months = [d for d, _, _ in points]
             complete = [v if (ok and v is not None) else math.nan for _, v, ok in points]
-            (line,) = ax.plot(months, complete, color=colour, linewidth=2.6 if bold else 0.9,  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs omit unit types
-                              alpha=1.0 if bold else 0.75, label=label, zorder=3 if bold else 2)
+            (line,) = ax.plot(
+                _dates(months),
+                complete,
+                color=colour,
+                linewidth=2.6 if bold else 0.9,
+                alpha=1.0 if bold else 0.75,
+                label=label,
+                zorder=3 if bold else 2,
+            )
             line.set_gid(f"line-{_slug(label)}")
             partial = [(d, v) for d, v, ok in points if not ok and v is not None]
             if partial:
-                (hollow,) = ax.plot([d for d, _ in partial], [v for _, v in partial], linestyle="none", marker="o",  # type: ignore[arg-type]  # dates: matplotlib converts them; its stubs omit unit types
-                                    markersize=4 if bold else 3, markerfacecolor="white", markeredgecolor=colour,
-                                    markeredgewidth=1.0, zorder=4)
+                (hollow,) = ax.plot(
+                    _dates([d for d, _ in partial]),
+                    [v for _, v in partial],
+                    linestyle="none",
+                    marker="o",
+                    markersize=4 if bold else 3,
+                    markerfacecolor="white",
+                    markeredgecolor=colour,
+                    markeredgewidth=1.0,
+                    zorder=4,
+                )
                 hollow.set_gid(f"incomplete-{_slug(label)}")
-        standard = ax.axhline(standard_minutes, color=STANDARD, linestyle=(0, (5, 3)), linewidth=1.2, zorder=1,
-                              label=f"standard: {standard_minutes:g} min")
+        standard = ax.axhline(
+            standard_minutes,
+            color=STANDARD,
+            linestyle=(0, (5, 3)),
+            linewidth=1.2,
+            zorder=1,
+            label=f"standard: {standard_minutes:g} min",
+        )
         standard.set_gid("standard")
         ax.set_ylim(bottom=0)
         ax.set_ylabel("mean response, minutes")
@@ -214,7 +277,12 @@ def response_time_chart(
 
 
 def grouped_bar_chart(
-    groups: Sequence[str], series: Mapping[str, Sequence[float | None]], *, name: str, title: str, y_label: str,
+    groups: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    name: str,
+    title: str,
+    y_label: str,
     fmt: Number = _count,
 ) -> Markup:
     """Vertical bars side by side within each group (e.g. a month), one colour per series (e.g. an
@@ -229,11 +297,17 @@ def grouped_bar_chart(
             for x, group, value in zip(offsets, groups, values, strict=True):
                 if value is None:
                     continue
-                (bar,) = ax.bar([x], [value], width=width * 0.92, color=PALETTE[i % len(PALETTE)],
-                                label=label if group == next(g for g, v in zip(groups, values, strict=True) if v is not None) else None)
+                (bar,) = ax.bar(
+                    [x],
+                    [value],
+                    width=width * 0.92,
+                    color=PALETTE[i % len(PALETTE)],
+                    label=label if group == next(g for g, v in zip(groups, values, strict=True) if v is not None) else None,
+                )
                 bar.set_gid(f"bar-{_slug(label)}-{_slug(group)}")
-                ax.annotate(fmt(value), (x, value), xytext=(0, 2), textcoords="offset points", ha="center",
-                            va="bottom", fontsize=7)
+                ax.annotate(
+                    fmt(value), (x, value), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7
+                )
         ax.set_xticks(range(len(groups)), groups)
         ax.set_ylabel(y_label)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))

@@ -70,9 +70,18 @@ def _dbt_command(target_path: Path) -> list[str]:
     from dagster_project.assets.dbt_project import dbt_executable
 
     return [
-        dbt_executable(), "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_path),
-        "--log-path", str(target_path / "logs"),
+        dbt_executable(),
+        "docs",
+        "generate",
+        "--static",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
     ]
 
 

@@ -110,9 +110,15 @@ def build_report(settings: Settings, manifest: Path | None = None) -> Report:
             continue
         numbers: list[ExplainedNumber] = explain_key_numbers(settings, manifest, section.key_numbers)
         page = explain_dir / f"{section.anchor}.html"
-        _write(page, env.get_template("explain.html.j2").render(
-            section=section, numbers=numbers, publication=publication, written_at=written_at,
-        ))
+        _write(
+            page,
+            env.get_template("explain.html.j2").render(
+                section=section,
+                numbers=numbers,
+                publication=publication,
+                written_at=written_at,
+            ),
+        )
         pages.append(page)
     for stale in explain_dir.glob("*.html") if explain_dir.exists() else []:
         if stale not in pages:  # a section whose marts this publication no longer has
@@ -121,8 +127,14 @@ def build_report(settings: Settings, manifest: Path | None = None) -> Report:
     # Rendered (and escaped) by their own templates, then placed in the page as they are.
     bodies = {s.anchor: Markup(env.get_template(s.template).render(**s.context)) for s in sections}
     target = settings.report_dir / "index.html"
-    _write(target, env.get_template("report.html.j2").render(
-        sections=sections, bodies=bodies, publication=publication, written_at=written_at,
-        explained={p.stem for p in pages},
-    ))
+    _write(
+        target,
+        env.get_template("report.html.j2").render(
+            sections=sections,
+            bodies=bodies,
+            publication=publication,
+            written_at=written_at,
+            explained={p.stem for p in pages},
+        ),
+    )
     return Report(target, publication["version"], sections, pages)

@@ -94,9 +94,14 @@ def figure_20(marts: Marts) -> Section:
     chart = charts.bar_chart([(r[0], r[1]) for r in rows if not r[4]], name="figure-20", title=f"{title}, by NHS England region")
     month = sql_text(FIGURE_20_MONTH.isoformat())
     key_numbers = [
-        KeyNumber(f"{region}, June 2023: patients waiting over 12 hours from decision to admit", "mart_uec_region_month",
-                  f"region_name = {sql_text(region)} and month_start = {month}", "dta_waits_over_12h")
-        for region in ("London", "England") if any(r[0] == region for r in rows)
+        KeyNumber(
+            f"{region}, June 2023: patients waiting over 12 hours from decision to admit",
+            "mart_uec_region_month",
+            f"region_name = {sql_text(region)} and month_start = {month}",
+            "dta_waits_over_12h",
+        )
+        for region in ("London", "England")
+        if any(r[0] == region for r in rows)
     ]
     return Section(anchor, title, "figure_20.html.j2", {"rows": rows, "chart": chart}, key_numbers=key_numbers)
 
@@ -120,7 +125,8 @@ def twelve_hour_trend(marts: Marts) -> Section:
     top_region = latest[0][0]
     key = KeyNumber(
         f"{top_region}, {months[-1]:%B %Y}: patients waiting over 12 hours (the highest region that month)",
-        "mart_uec_region_month", f"region_name = {sql_text(top_region)} and month_start = {sql_text(months[-1].isoformat())}",
+        "mart_uec_region_month",
+        f"region_name = {sql_text(top_region)} and month_start = {sql_text(months[-1].isoformat())}",
         "dta_waits_over_12h",
     )
     context = {"first": months[0], "last": months[-1], "months": len(months), "latest": latest, "chart": chart}
@@ -154,22 +160,43 @@ def ambulance_response_times(marts: Marts) -> Section:
     latest = [r for r in rows if r[1] == last]
     partial_months = sorted({r[1] for r in rows if r[5] and not r[4]})
     c2_chart = charts.response_time_chart(
-        c2, name="ambulance-c2", title="Category 2 mean response time (minutes); England bold",
+        c2,
+        name="ambulance-c2",
+        title="Category 2 mean response time (minutes); England bold",
         standard_minutes=C2_MEAN_STANDARD_MINUTES,
     )
     c1_chart = charts.response_time_chart(
-        c1, name="ambulance-c1", title="Category 1 mean response time (minutes)",
-        standard_minutes=C1_MEAN_STANDARD_MINUTES, size=(6.4, 2.6),
+        c1,
+        name="ambulance-c1",
+        title="Category 1 mean response time (minutes)",
+        standard_minutes=C1_MEAN_STANDARD_MINUTES,
+        size=(6.4, 2.6),
     )
     where = f"region_code = 'ENG' and month_start = {sql_text(last.isoformat())}"
     key_numbers = [
-        KeyNumber(f"England, {last:%B %Y}: category 2 mean response time (seconds)", "mart_ambulance_region_month", where, "c2_mean_seconds"),
-        KeyNumber(f"England, {last:%B %Y}: category 1 mean response time (seconds)", "mart_ambulance_region_month", where, "c1_mean_seconds"),
+        KeyNumber(
+            f"England, {last:%B %Y}: category 2 mean response time (seconds)",
+            "mart_ambulance_region_month",
+            where,
+            "c2_mean_seconds",
+        ),
+        KeyNumber(
+            f"England, {last:%B %Y}: category 1 mean response time (seconds)",
+            "mart_ambulance_region_month",
+            where,
+            "c1_mean_seconds",
+        ),
     ]
     context = {
-        "first": months[0], "last": last, "months": len(months), "latest": latest, "partial_months": partial_months,
-        "c2_chart": c2_chart, "c1_chart": c1_chart,
-        "c1_standard": C1_MEAN_STANDARD_MINUTES, "c2_standard": C2_MEAN_STANDARD_MINUTES,
+        "first": months[0],
+        "last": last,
+        "months": len(months),
+        "latest": latest,
+        "partial_months": partial_months,
+        "c2_chart": c2_chart,
+        "c1_chart": c1_chart,
+        "c1_standard": C1_MEAN_STANDARD_MINUTES,
+        "c2_standard": C2_MEAN_STANDARD_MINUTES,
     }
     return Section(anchor, title, "ambulance.html.j2", context, key_numbers=key_numbers)
 
@@ -198,14 +225,18 @@ def out_of_area_placements(marts: Marts) -> Section:
     values = {(r[0], r[3]): r[4] for r in rows}
     series = {_short_region(a): [values.get((m, a)) for m in months] for a in areas}
     chart = charts.grouped_bar_chart(
-        [f"{m:%b %Y}" for m in months], series, name="oaps",
+        [f"{m:%b %Y}" for m in months],
+        series,
+        name="oaps",
         title="Out-of-area placements active at month end: England (exact) and regions (rounded to 5)",
         y_label="placements",
     )
     table = [(f"{r[0]:%B %Y}", r[3], r[4], r[5]) for r in rows]
     key = KeyNumber(
-        f"England, {months[-1]:%B %Y}: out-of-area placements active at the end of the month", "mart_mh_out_of_area_month",
-        f"area_code = 'ENG' and month_start = {sql_text(months[-1].isoformat())}", "oaps_active_at_period_end",
+        f"England, {months[-1]:%B %Y}: out-of-area placements active at the end of the month",
+        "mart_mh_out_of_area_month",
+        f"area_code = 'ENG' and month_start = {sql_text(months[-1].isoformat())}",
+        "oaps_active_at_period_end",
     )
     context = {"months": months, "chart": chart, "table": table}
     return Section(anchor, title, "oaps.html.j2", context, key_numbers=[key])
@@ -233,7 +264,9 @@ def ratings_distribution(marts: Marts) -> Section:
         """
     )
     if not rows:
-        return Section(anchor, title, "nothing_to_show.html.j2", {"message": "The published ratings hold no overall ratings of locations."})
+        return Section(
+            anchor, title, "nothing_to_show.html.j2", {"message": "The published ratings hold no overall ratings of locations."}
+        )
     labels: list[str] = []
     shares: dict[str, dict[str, float]] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -249,7 +282,8 @@ def ratings_distribution(marts: Marts) -> Section:
     table = [(a, rated[a], [(counts[a].get(r, 0), shares[a].get(r, 0)) for r in RATINGS]) for a in labels]
     source, as_at = rows[0][0], rows[0][1]
     key = KeyNumber(
-        f"England ({'API' if source == 'api' else source}, {as_at:%d %b %Y}): locations rated Good", "mart_ratings_distribution",
+        f"England ({'API' if source == 'api' else source}, {as_at:%d %b %Y}): locations rated Good",
+        "mart_ratings_distribution",
         f"source = {sql_text(source)} and as_at_date = {sql_text(as_at.isoformat())} and area_level = 'england' "
         f"and rating = 'Good' and {overall}",
         "locations",
@@ -282,9 +316,14 @@ def carers_by_region(marts: Marts) -> Section:
     for row in rows:
         measures.setdefault(row[0], []).append(row)
     key_numbers = [
-        KeyNumber(f"England, {items[0][3]}: {items[0][1]} ({code}), median across councils", "mart_carers_region_year",
-                  f"is_england and measure_code = {sql_text(code)} and financial_year = {sql_text(items[0][3])}", "median_value")
-        for code, items in measures.items() if any(r[5] for r in items)
+        KeyNumber(
+            f"England, {items[0][3]}: {items[0][1]} ({code}), median across councils",
+            "mart_carers_region_year",
+            f"is_england and measure_code = {sql_text(code)} and financial_year = {sql_text(items[0][3])}",
+            "median_value",
+        )
+        for code, items in measures.items()
+        if any(r[5] for r in items)
     ][:1]
     return Section(anchor, title, "carers.html.j2", {"measures": measures}, key_numbers=key_numbers)
 
@@ -310,18 +349,34 @@ def sickness_absence_by_region(marts: Marts) -> Section:
         return nothing_to_show(anchor, title, "The published workforce marts have no sickness absence.")
     month = rows[0][4]
     chart = charts.bar_chart(
-        [(r[0], r[2]) for r in rows if not r[1]], name="sickness", title=f"{title}, {month:%B %Y}",
-        fmt=lambda v: f"{v:.2f}%", colour="#7c2855",
+        [(r[0], r[2]) for r in rows if not r[1]],
+        name="sickness",
+        title=f"{title}, {month:%B %Y}",
+        fmt=lambda v: f"{v:.2f}%",
+        colour="#7c2855",
     )
-    key_numbers = [
-        KeyNumber(f"England, {month:%B %Y}: sickness absence rate (%)", "mart_workforce_region_month",
-                  f"region_code = 'ENG' and month_start = {sql_text(month.isoformat())} and measure = 'sickness_absence' "
-                  "and breakdown_value = 'All organisation types'", "sickness_absence_rate")
-    ] if any(r[1] for r in rows) else []
+    key_numbers = (
+        [
+            KeyNumber(
+                f"England, {month:%B %Y}: sickness absence rate (%)",
+                "mart_workforce_region_month",
+                f"region_code = 'ENG' and month_start = {sql_text(month.isoformat())} and measure = 'sickness_absence' "
+                "and breakdown_value = 'All organisation types'",
+                "sickness_absence_rate",
+            )
+        ]
+        if any(r[1] for r in rows)
+        else []
+    )
     return Section(anchor, title, "sickness.html.j2", {"rows": rows, "month": month, "chart": chart}, key_numbers=key_numbers)
 
 
 SECTIONS: list[Callable[[Marts], Section]] = [
-    figure_20, twelve_hour_trend, ambulance_response_times, out_of_area_placements,
-    ratings_distribution, carers_by_region, sickness_absence_by_region,
+    figure_20,
+    twelve_hour_trend,
+    ambulance_response_times,
+    out_of_area_placements,
+    ratings_distribution,
+    carers_by_region,
+    sickness_absence_by_region,
 ]

@@ -1,6 +1,5 @@
 """The serving snapshot BI tools read: every mart as Parquet plus `serving/marts.duckdb` of views."""
 
-
 from dagster import AssetExecutionContext, AssetKey, AutomationCondition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
@@ -30,8 +29,12 @@ def serving_marts(context: AssetExecutionContext, duckdb: DuckDBResource, wareho
     settings = warehouse.settings
     with duckdb.get_connection() as con:
         result = publish(
-            con, [table for _, table in PUBLISHED], settings.serving_dir, grace_s=settings.publish_grace_s,
-            partition_by=PARTITIONED, descriptions=published_descriptions(),
+            con,
+            [table for _, table in PUBLISHED],
+            settings.serving_dir,
+            grace_s=settings.publish_grace_s,
+            partition_by=PARTITIONED,
+            descriptions=published_descriptions(),
         )
     context.log.info(f"published version {result.version}: {len(result.tables)} marts to {result.serving_db}")
     return MaterializeResult(

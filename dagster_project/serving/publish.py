@@ -114,7 +114,9 @@ def publish(
     written, linked = 0, 0
     for qualified in marts:
         name = qualified.split(".")[-1]
-        schemas[name] = [[c, t] for c, t in con.execute(f"select column_name, column_type from (describe {qualified})").fetchall()]
+        schemas[name] = [
+            [c, t] for c, t in con.execute(f"select column_name, column_type from (describe {qualified})").fetchall()
+        ]
         # The previous version, when this mart's schema is unchanged: its files may be linked, not written.
         reusable = previous if previous is not None and previous.get("schemas", {}).get(name) == schemas[name] else None
         tables[name] = 0
@@ -123,7 +125,11 @@ def publish(
             files[relative] = fingerprint
             target = version_dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if reusable is not None and reusable["files"].get(relative) == fingerprint and _link(reusable["dir"] / relative, target):
+            if (
+                reusable is not None
+                and reusable["files"].get(relative) == fingerprint
+                and _link(reusable["dir"] / relative, target)
+            ):
                 linked += 1
                 continue
             con.execute(
@@ -201,7 +207,11 @@ def _parts(con: duckdb.DuckDBPyConnection, qualified: str, name: str, column: st
             where, label = f"{quote_ident(column)} is null", "null"
         else:
             where = f"cast({quote_ident(column)} as varchar) = '{value.replace(chr(39), chr(39) * 2)}'"
-            label = value if SAFE_PART.fullmatch(value) else f"{SAFE_CHARS.sub('_', value)}-{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+            label = (
+                value
+                if SAFE_PART.fullmatch(value)
+                else f"{SAFE_CHARS.sub('_', value)}-{hashlib.sha256(value.encode()).hexdigest()[:12]}"
+            )
         yield f"{name}/part-{label}.parquet", where, rows, f"{rows}:{total}"
 
 

@@ -40,16 +40,18 @@ def named_codes(seed: Path = REFERENCE_DIR / "ambsys_measures.csv") -> frozenset
 
 def _code_columns(required: frozenset[str]) -> tuple[Column, ...]:
     # Whole numbers only: counts, and times in whole seconds (all 295,000 published cells are).
-    return tuple(
-        Column(f"a{n}", "integer", (f"A{n}",), required=f"A{n}" in required)
-        for n in range(LAST_CODE + 1)
-    )
+    return tuple(Column(f"a{n}", "integer", (f"A{n}",), required=f"A{n}" in required) for n in range(LAST_CODE + 1))
 
 
 COLUMNS = (
     Column("year", "integer", ("Year",), description="Calendar year of the month"),
     Column("month", "integer", ("Month",), description="Month number, 1-12"),
-    Column("region", "text", ("Region",), description="Eng (England row), the region's name (region rows) or the region's Y code (trust rows)"),
+    Column(
+        "region",
+        "text",
+        ("Region",),
+        description="Eng (England row), the region's name (region rows) or the region's Y code (trust rows)",
+    ),
     Column("org_code", "text", ("Org Code",), description="Eng, a region's Y code, or the trust's ODS code"),
     Column("org_name", "text", ("Org Name",)),
     *_code_columns(named_codes()),
@@ -70,8 +72,11 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
             periods.append(dt.date(int(year), int(month), 1).isoformat())
         except (TypeError, ValueError) as exc:
             raise IngestError(
-                f"Year {year!r} and Month {month!r} do not name a month ({exc})", file=path, row=int(row_number),
-                column="month", reason="bad_period",
+                f"Year {year!r} and Month {month!r} do not name a month ({exc})",
+                file=path,
+                row=int(row_number),
+                column="month",
+                reason="bad_period",
             ) from None
     frame["_period"] = periods
     frame["_period"] = frame["_period"].astype("string")

@@ -27,7 +27,9 @@ OFLOG_COLUMNS = (
     # Oflog's own code (ASC1 ... ASC7); earlier copies of the file lack the column.
     Column("oflog_code", "text", ("Code",), required=False),
     Column("value", "number", ("Value",), description="The council's value; blank where it did not take part or was suppressed"),
-    Column("publisher_median", "number", ("MEDIAN", "Median"), description="Oflog's median across councils for the year and measure"),
+    Column(
+        "publisher_median", "number", ("MEDIAN", "Median"), description="Oflog's median across councils for the year and measure"
+    ),
     Column("mads_from_median", "number", ("MADs_from_median",), required=False),
     Column("rank_order", "text", ("rank_order",), required=False, description="Which direction is better: desc, DESC or None"),
 )

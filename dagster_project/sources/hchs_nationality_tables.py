@@ -63,7 +63,11 @@ def _nationality(label: str, path: Path, row: int) -> str:
 def _header(rows: list[list[Any]], path: Path) -> tuple[int, dict[int, tuple[str, str]]]:
     """(index of the staff-group row, {column: (nationality group, staff group)})."""
     for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
-        groups = {i: STAFF_GROUPS[normalise_header(to_text(c))] for i, c in enumerate(cells) if c is not None and normalise_header(to_text(c)) in STAFF_GROUPS}
+        groups = {
+            i: STAFF_GROUPS[normalise_header(to_text(c))]
+            for i, c in enumerate(cells)
+            if c is not None and normalise_header(to_text(c)) in STAFF_GROUPS
+        }
         if list(groups.values()).count("All staff") < 2:
             continue
         above = next((r for r in reversed(rows[:index]) if any(c is not None for c in r)), None)
@@ -76,20 +80,26 @@ def _header(rows: list[list[Any]], path: Path) -> tuple[int, dict[int, tuple[str
                 raise IngestError(f"no nationality group above column {i + 1}", file=path, row=index, reason="bad_header")
             columns[i] = (_nationality(to_text(label), path, index), group)
         return index, columns
-    raise IngestError("no header row with the staff groups (All staff, HCHS doctors, ...) twice", file=path, reason="unrecognised")
+    raise IngestError(
+        "no header row with the staff groups (All staff, HCHS doctors, ...) twice", file=path, reason="unrecognised"
+    )
 
 
 def _count(cell: Any, path: Path, row: int, column: str) -> int:
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         if float(cell).is_integer() and cell >= 0:
             return int(cell)
-        raise IngestError(f"headcount {cell!r} is not a whole number of people", file=path, row=row, column=column, reason="bad_value")
+        raise IngestError(
+            f"headcount {cell!r} is not a whole number of people", file=path, row=row, column=column, reason="bad_value"
+        )
     text = to_text(cell).strip()
     if text == "-":
         return 0  # "'-' denotes zero" (the publisher's notes)
     if re.fullmatch(r"\d[\d,]*", text):
         return int(text.replace(",", ""))
-    raise IngestError(f"headcount {text!r} is not a whole number (or '-' for zero)", file=path, row=row, column=column, reason="bad_value")
+    raise IngestError(
+        f"headcount {text!r} is not a whole number (or '-' for zero)", file=path, row=row, column=column, reason="bad_value"
+    )
 
 
 def _rows(path: Path) -> list[list[Any]]:
@@ -122,24 +132,52 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
         left = [to_text(cells[i]).strip() for i in range(first_value) if cells[i] is not None]
         if code:
             if not ORG_CODE.fullmatch(code):
-                raise IngestError(f"{code!r} is not an ODS organisation code", file=path, row=number, column="org_code", reason="bad_value")
-            base = {"area_level": "organisation", "org_code": code, "org_name": to_text(cells[name_col]).strip() or None,
-                    "hee_region_code": region_code, "hee_region_name": region_name}
+                raise IngestError(
+                    f"{code!r} is not an ODS organisation code", file=path, row=number, column="org_code", reason="bad_value"
+                )
+            base = {
+                "area_level": "organisation",
+                "org_code": code,
+                "org_name": to_text(cells[name_col]).strip() or None,
+                "hee_region_code": region_code,
+                "hee_region_name": region_name,
+            }
             target = ""
         elif left and left[0].casefold() == "england":
-            base = {"area_level": "england", "org_code": None, "org_name": None, "hee_region_code": None, "hee_region_name": "England"}
+            base = {
+                "area_level": "england",
+                "org_code": None,
+                "org_name": None,
+                "hee_region_code": None,
+                "hee_region_name": "England",
+            }
             target = "totals"
         elif left:
             region_texts = [to_text(cells[i]).strip() for i in region_cols if cells[i] is not None] or left
             region_code, region_name = (region_texts[0], region_texts[1]) if len(region_texts) > 1 else (None, region_texts[0])
-            base = {"area_level": "region", "org_code": None, "org_name": None, "hee_region_code": region_code, "hee_region_name": region_name}
+            base = {
+                "area_level": "region",
+                "org_code": None,
+                "org_name": None,
+                "hee_region_code": region_code,
+                "hee_region_name": region_name,
+            }
             target = "totals"
         else:
-            raise IngestError("row has headcounts but no organisation, region or England label", file=path, row=number, reason="bad_value")
+            raise IngestError(
+                "row has headcounts but no organisation, region or England label", file=path, row=number, reason="bad_value"
+            )
         for i, (nationality, group) in value_columns.items():
             records[target].append(
-                base | {"_row_number": number, "_period": month, "data_month": month, "nationality_group": nationality,
-                        "staff_group": group, "headcount": _count(cells[i], path, number, f"{nationality} {group}")}
+                base
+                | {
+                    "_row_number": number,
+                    "_period": month,
+                    "data_month": month,
+                    "nationality_group": nationality,
+                    "staff_group": group,
+                    "headcount": _count(cells[i], path, number, f"{nationality} {group}"),
+                }
             )
     if not records[""]:
         raise IngestError("no organisation rows below the header", file=path, reason="no_data")

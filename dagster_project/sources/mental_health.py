@@ -54,23 +54,60 @@ def month_from_file_name(name: str) -> str:
 
 
 COLUMNS = (
-    Column("publication_date", "text", ("PublicationDate",), required=False,
-           description="When NHS Digital published the month (yyyy/mm); only in the 10-column layout"),
-    Column("publication_period", "text", ("PublicationPeriod",), required=False,
-           description="The month the figures cover (yyyy/mm); only in the 10-column layout"),
+    Column(
+        "publication_date",
+        "text",
+        ("PublicationDate",),
+        required=False,
+        description="When NHS Digital published the month (yyyy/mm); only in the 10-column layout",
+    ),
+    Column(
+        "publication_period",
+        "text",
+        ("PublicationPeriod",),
+        required=False,
+        description="The month the figures cover (yyyy/mm); only in the 10-column layout",
+    ),
     Column("question", "text", ("Question",), description="The measure, worded as the publisher words it that month"),
-    Column("breakdown1", "text", ("Breakdown1",),
-           description="What the row is broken down by: England, Region (or region, in the region x gender rows), Ccg, Stp, SendingProvider, ..."),
-    Column("breakdown1_code", "text", ("Breakdown1Code",),
-           description="Code within breakdown1 (a region, CCG or provider code, a bed type number); `England` for the breakdown's all-England row; blank on the England row"),
-    Column("breakdown1_description", "text", ("Breakdown1Description",), required=False,
-           description="The publisher's name for breakdown1_code (from January 2017)"),
-    Column("breakdown2", "text", ("Breakdown2",), description="Second breakdown within a region (BedType, Gender, ...), blank otherwise"),
+    Column(
+        "breakdown1",
+        "text",
+        ("Breakdown1",),
+        description="What the row is broken down by: England, Region (or region, in the region x gender rows), Ccg, Stp, SendingProvider, ...",
+    ),
+    Column(
+        "breakdown1_code",
+        "text",
+        ("Breakdown1Code",),
+        description="Code within breakdown1 (a region, CCG or provider code, a bed type number); `England` for the breakdown's all-England row; blank on the England row",
+    ),
+    Column(
+        "breakdown1_description",
+        "text",
+        ("Breakdown1Description",),
+        required=False,
+        description="The publisher's name for breakdown1_code (from January 2017)",
+    ),
+    Column(
+        "breakdown2",
+        "text",
+        ("Breakdown2",),
+        description="Second breakdown within a region (BedType, Gender, ...), blank otherwise",
+    ),
     Column("breakdown2_code", "text", ("Breakdown2Code",), description="Code within breakdown2; 0 for its all-categories row"),
-    Column("breakdown2_description", "text", ("Breakdown2Description",), required=False,
-           description="The publisher's name for breakdown2_code (from January 2017)"),
-    Column("value", "number", ("value",),
-           description="The figure: a count, days, pounds (scientific notation in the file) or a share (a fraction); NULL where the publisher suppressed it (*)"),
+    Column(
+        "breakdown2_description",
+        "text",
+        ("Breakdown2Description",),
+        required=False,
+        description="The publisher's name for breakdown2_code (from January 2017)",
+    ),
+    Column(
+        "value",
+        "number",
+        ("value",),
+        description="The figure: a count, days, pounds (scientific notation in the file) or a share (a fraction); NULL where the publisher suppressed it (*)",
+    ),
 )
 
 MH_OAPS_MONTHLY = SourceSpec(

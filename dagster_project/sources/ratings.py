@@ -44,10 +44,14 @@ def _derived(name: str, kind="text", description: str = "") -> Column:
     return Column(name, kind, ("(derived)",), required=False, description=description)
 
 
-SOURCE_DOCUMENT = Column("source_document", "text", ("(bundle member)",), required=False, description="Bundle member the row came from")
+SOURCE_DOCUMENT = Column(
+    "source_document", "text", ("(bundle member)",), required=False, description="Bundle member the row came from"
+)
 
 LOCATION_COLUMNS = (
-    _json("location_id", "locationId", description="CQC location id (1-... for most; the ODS site code for NHS sites, e.g. RM317)"),
+    _json(
+        "location_id", "locationId", description="CQC location id (1-... for most; the ODS site code for NHS sites, e.g. RM317)"
+    ),
     _json("provider_id", "providerId", description="CQC provider id (the ODS trust code for NHS trusts, e.g. RM3)"),
     _json("location_name", "name", description="Registered name of the location"),
     _json("ods_code", "odsCode"),
@@ -115,7 +119,9 @@ PROVIDER_COLUMNS = (
 def _rating_columns(id_column: str) -> tuple[Column, ...]:
     return (
         Column(id_column, "text"),
-        Column("service_code", "text", description="inspectionAreaId of the service or population group; NULL for the whole location"),
+        Column(
+            "service_code", "text", description="inspectionAreaId of the service or population group; NULL for the whole location"
+        ),
         Column("service_name", "text", description="inspectionAreaName, e.g. Urgent and emergency services"),
         Column("key_question", "text", description="Overall, Safe, Effective, Caring, Responsive or Well-led, as published"),
         Column("rating", "text", description="Rating as published (spellings normalised in staging)"),
@@ -184,7 +190,9 @@ CQC_API_PROVIDERS = SourceSpec(
 
 def _export_rating_columns() -> tuple[Column, ...]:
     return (
-        Column("service", "text", description="Service / Population Group as published ('Overall' for the whole; NULL in the CSV)"),
+        Column(
+            "service", "text", description="Service / Population Group as published ('Overall' for the whole; NULL in the CSV)"
+        ),
         Column("key_question", "text", description="Domain (older releases: Key Question): Overall, Safe, ..."),
         Column("rating", "text", description="Latest Rating as published"),
         Column("publication_date", "date", description="Publication Date as published"),

@@ -50,7 +50,9 @@ ROW_KEY_QUERY = re.compile(
     re.IGNORECASE,
 )
 SOURCE_CALL = re.compile(r"""\bsource\(\s*['"](?P<source>\w+)['"]\s*,\s*['"](?P<table>\w+)['"]\s*\)""")
-SOURCE_PART_CALL = re.compile(r"""\bsource_part\(\s*['"](?P<source>\w+)['"]\s*,\s*['"](?P<table>\w+)['"]\s*,\s*['"](?P<part>\w+)['"]""")
+SOURCE_PART_CALL = re.compile(
+    r"""\bsource_part\(\s*['"](?P<source>\w+)['"]\s*,\s*['"](?P<table>\w+)['"]\s*,\s*['"](?P<part>\w+)['"]"""
+)
 REVISION_CALL = re.compile(r"""revision_changes\(\s*['"](?P<source>\w+)['"]\s*,\s*\[(?P<columns>[^\]]*)\]""")
 
 
@@ -118,7 +120,9 @@ def dbt_source_tables(layout: Layout) -> dict[str, DbtSourceTable]:
 
 
 def _sql_files(layout: Layout) -> dict[Path, str]:
-    return {p: p.read_text() for p in sorted(layout.root.glob("dbt/**/*.sql")) if "target" not in p.relative_to(layout.root).parts}
+    return {
+        p: p.read_text() for p in sorted(layout.root.glob("dbt/**/*.sql")) if "target" not in p.relative_to(layout.root).parts
+    }
 
 
 def cited_sample_paths(layout: Layout) -> list[str]:
@@ -159,7 +163,9 @@ def check_spec(spec: SourceSpec) -> list[Problem]:
                 Problem(spec.key, "partitions", f"first period {spec.first_period!r} is not a {spec.partitioning} partition key")
             )
     if spec.link_pattern and not spec.index_url:
-        problems.append(Problem(spec.key, "publication sensor", "link_pattern is set but there is no index_url to read links from"))
+        problems.append(
+            Problem(spec.key, "publication sensor", "link_pattern is set but there is no index_url to read links from")
+        )
     if not spec.sample_globs and not spec.sample_absent_because:
         problems.append(Problem(spec.key, "sample", "no sample_glob, and sample_absent_because does not say why"))
     return problems
@@ -171,9 +177,7 @@ def check_dbt(spec: SourceSpec, tables: dict[str, DbtSourceTable], sql: dict[Pat
     if main is None:
         return [Problem(spec.key, "dbt source", f"no dbt source table {spec.key!r} with schema raw in {layout.dbt_models}")]
     declared = {"": spec.key} | {suffix: f"{spec.key}__{suffix}" for suffix in spec.table_columns() if suffix}
-    reads_parts = {
-        (m["source"], m["table"], m["part"]) for text in sql.values() for m in SOURCE_PART_CALL.finditer(text)
-    }
+    reads_parts = {(m["source"], m["table"], m["part"]) for text in sql.values() for m in SOURCE_PART_CALL.finditer(text)}
     for suffix, columns in spec.table_columns().items():
         name = declared[suffix]
         table = tables.get(name)
@@ -184,8 +188,15 @@ def check_dbt(spec: SourceSpec, tables: dict[str, DbtSourceTable], sql: dict[Pat
             problems.append(Problem(spec.key, "dbt source", f"no dbt source table {name!r} (raw.{name} is loaded by the spec)"))
             continue
         problems.extend(_check_dbt_table(spec, table, columns))
-    if not any((main.source, spec.key) == (m["source"], m["table"]) for p, text in sql.items() if "staging" in p.parts for m in SOURCE_CALL.finditer(text)):
-        problems.append(Problem(spec.key, "staging model", f"no model under dbt/models/staging reads source('{main.source}', '{spec.key}')"))
+    if not any(
+        (main.source, spec.key) == (m["source"], m["table"])
+        for p, text in sql.items()
+        if "staging" in p.parts
+        for m in SOURCE_CALL.finditer(text)
+    ):
+        problems.append(
+            Problem(spec.key, "staging model", f"no model under dbt/models/staging reads source('{main.source}', '{spec.key}')")
+        )
     return problems
 
 
@@ -195,7 +206,9 @@ def _check_dbt_table(spec: SourceSpec, table: DbtSourceTable, columns) -> list[P
     if not str(table.entry.get("description") or "").strip():
         problems.append(Problem(spec.key, "dbt description", f"{where} has no description"))
     if table.asset_key != ["raw", spec.key]:
-        problems.append(Problem(spec.key, "dbt source", f"{where} has meta.dagster.asset_key {table.asset_key}, not ['raw', '{spec.key}']"))
+        problems.append(
+            Problem(spec.key, "dbt source", f"{where} has meta.dagster.asset_key {table.asset_key}, not ['raw', '{spec.key}']")
+        )
     by_name = {c.name: c for c in columns}
     for listed in table.entry.get("columns") or []:
         name = listed["name"]
@@ -226,7 +239,13 @@ def check_revisions(specs: dict[str, SourceSpec], sql: dict[Path, str]) -> list[
             if spec is None:
                 problems.append(Problem(key, "revisions", f"{path.name} compares revisions of {key!r}, which has no spec"))
             elif columns != spec.row_key:
-                problems.append(Problem(key, "row key", f"{path.name} compares revisions by {list(columns)}; the spec's row_key is {list(spec.row_key)}"))
+                problems.append(
+                    Problem(
+                        key,
+                        "row key",
+                        f"{path.name} compares revisions by {list(columns)}; the spec's row_key is {list(spec.row_key)}",
+                    )
+                )
     return problems
 
 
@@ -246,7 +265,11 @@ def check_suite(spec: SourceSpec, layout: Layout) -> list[Problem]:
         for column in named:
             if column not in known:
                 problems.append(
-                    Problem(spec.key, "suite columns", f"{path.name}: {expectation['type']} names column {column!r}, which the spec does not have")
+                    Problem(
+                        spec.key,
+                        "suite columns",
+                        f"{path.name}: {expectation['type']} names column {column!r}, which the spec does not have",
+                    )
                 )
     if spec.row_key:
         keys = [
@@ -257,7 +280,11 @@ def check_suite(spec: SourceSpec, layout: Layout) -> list[Problem]:
         if spec.row_key not in keys:
             found = f" (it checks {[list(k) for k in keys]})" if keys else ""
             problems.append(
-                Problem(spec.key, "row key", f"{path.name} does not check that {list(spec.row_key)} is unique within each period{found}")
+                Problem(
+                    spec.key,
+                    "row key",
+                    f"{path.name} does not check that {list(spec.row_key)} is unique within each period{found}",
+                )
             )
     return problems
 
@@ -271,7 +298,10 @@ def check_samples(spec: SourceSpec, layout: Layout, cited: list[str]) -> list[Pr
             problems.append(Problem(spec.key, "sample", f"sample_glob {pattern!r} finds no file under {layout.samples}"))
         for file in files:
             relative = file.relative_to(layout.samples).as_posix()
-            if not any(relative == c.rstrip("/") or relative.startswith(c.rstrip("/") + "/") or fnmatch.fnmatch(relative, c) for c in cited):
+            if not any(
+                relative == c.rstrip("/") or relative.startswith(c.rstrip("/") + "/") or fnmatch.fnmatch(relative, c)
+                for c in cited
+            ):
                 problems.append(Problem(spec.key, "sample citation", f"{relative} is not cited in data/samples/README.md"))
     return problems
 
@@ -376,4 +406,3 @@ def write_readme(specs: Iterable[SourceSpec] | None = None, layout: Layout | Non
     if new != text:
         layout.readme.write_text(new)
     return new != text
-

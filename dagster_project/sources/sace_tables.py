@@ -115,7 +115,12 @@ COLUMNS = (
     Column("measure_code", "text", description="ASCOF code (1D, 1I2, 3B, 3C, 3D2) or the warehouse's name for a survey answer"),
     Column("measure_name", "text", description="What the measure is, in words (one name per code)"),
     Column("measure_label", "text", description="The column header as published"),
-    Column("value", "number", required=False, description="Score (1D, out of 12) or percentage of carers; NULL where the publisher shows a symbol"),
+    Column(
+        "value",
+        "number",
+        required=False,
+        description="Score (1D, out of 12) or percentage of carers; NULL where the publisher shows a symbol",
+    ),
     Column("value_status", "text", description="reported, suppressed ([c], c) or not_available ([x], :, blank)"),
     Column("value_marker", "text", required=False, description="The publisher's symbol as written, where there is one"),
 )
@@ -184,7 +189,10 @@ def _value(cell: Any, *, path: Path, row: int, column: str) -> tuple[float | Non
     except ValueError:
         raise IngestError(
             f"value {text!r} is neither a number nor one of the publisher's symbols ([c], [x], c, :)",
-            file=path, row=row, column=column, reason="bad_value",
+            file=path,
+            row=row,
+            column=column,
+            reason="bad_value",
         ) from None
 
 
@@ -202,13 +210,17 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
         if year is None:
             raise IngestError(
                 f"table {sheet!r} has council rows but no survey year (e.g. 2021-22) in its title",
-                file=path, row=rows[header.row_index][0], reason="bad_period",
+                file=path,
+                row=rows[header.row_index][0],
+                reason="bad_period",
             )
         header_cells = rows[header.row_index][1]
         known = {header.code, header.name, header.region, *header.measures}
         for i, cell in enumerate(header_cells):
             if i not in known and cell is not None and to_text(cell).strip():
-                warnings.append(f"{path.name}: table {sheet!r} column {to_text(cell).strip()!r} is not a measure this parser knows; ignored")
+                warnings.append(
+                    f"{path.name}: table {sheet!r} column {to_text(cell).strip()!r} is not a measure this parser knows; ignored"
+                )
         for row_number, cells in rows[header.row_index + 1 :]:
             code = to_text(cells[header.code]).strip() if header.code < len(cells) and cells[header.code] is not None else ""
             name = to_text(cells[header.name]).strip() if header.name < len(cells) and cells[header.name] is not None else ""
@@ -216,7 +228,9 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
             if no_values and not ONS_CODE.fullmatch(code.upper()):
                 continue  # blank rows, and notes or source lines below the table
             if not code:
-                raise IngestError("row has values but no council code", file=path, row=row_number, column="la_code", reason="bad_value")
+                raise IngestError(
+                    "row has values but no council code", file=path, row=row_number, column="la_code", reason="bad_value"
+                )
             region = None
             if header.region is not None and header.region < len(cells) and cells[header.region] is not None:
                 region = to_text(cells[header.region]).strip()
@@ -241,7 +255,8 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
     if not records[""]:
         raise IngestError(
             "not a Survey of Adult Carers table by council: no sheet has a council code, name and measure columns",
-            file=path, reason="unrecognised",
+            file=path,
+            reason="unrecognised",
         )
     return ParsedFile(spec.key, path, {suffix: _frame(rows) for suffix, rows in records.items()}, warnings)
 

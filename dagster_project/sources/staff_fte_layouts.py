@@ -41,7 +41,9 @@ COLUMNS = (
     Column("cluster_group", "text", ("CLUSTER_GROUP",), required=False),
     Column("benchmark_group", "text", ("BENCHMARK_GROUP",), required=False),
     Column("main_staff_group", "text", ("MAIN_STAFF_GROUP",), required=False),
-    Column("staff_group", "text", ("Staff group", "STAFF_GROUP_1"), description="Staff group (Core 1: staff group or doctor grade)"),
+    Column(
+        "staff_group", "text", ("Staff group", "STAFF_GROUP_1"), description="Staff group (Core 1: staff group or doctor grade)"
+    ),
     Column("nationality", "text", ("Nationality",), required=False),
     Column("fte", "number", ("FTE",), description="Full-time equivalent"),
     Column("headcount", "integer", ("HEADCOUNT",), required=False, description="People; not additive across groups"),
@@ -57,9 +59,7 @@ def is_staff_group_subtotal(row: dict[str, str]) -> bool:
 
 def _layout(name: str, names: AbstractSet[str], also_required: AbstractSet[str] = frozenset(), **fields) -> SourceSpec:
     """The spec of one published layout: the columns it has (`also_required` must be in its header)."""
-    columns = tuple(
-        dataclasses.replace(c, required=c.required or c.name in also_required) for c in COLUMNS if c.name in names
-    )
+    columns = tuple(dataclasses.replace(c, required=c.required or c.name in also_required) for c in COLUMNS if c.name in names)
     return SourceSpec(
         key="nhs_staff_fte",
         family="workforce",
@@ -140,7 +140,8 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
         raise IngestError(
             "not an HCHS staff FTE file: neither a workbook with a `Data` sheet (Month, Organisation code, Staff group, "
             "Nationality, FTE) nor a Workforce Statistics CSV (DATA_MONTH, ORG_CODE, MAIN_STAFF_GROUP, STAFF_GROUP_1, FTE, HEADCOUNT)",
-            file=path, reason="unrecognised",
+            file=path,
+            reason="unrecognised",
         )
     name, layout = found
     parsed = parse_tabular(path, layout)

@@ -24,14 +24,24 @@ import pandas as pd
 from dagster_project.ingest.errors import IngestError
 from dagster_project.ingest.columns import Column, normalise_header
 from dagster_project.ingest.spec import SourceSpec
-from dagster_project.ingest.tabular import HEADER_SCAN_ROWS, PANDAS_DTYPES, ParsedFile, read_all_sheets, to_integer, to_number, to_text
+from dagster_project.ingest.tabular import (
+    HEADER_SCAN_ROWS,
+    PANDAS_DTYPES,
+    ParsedFile,
+    read_all_sheets,
+    to_integer,
+    to_number,
+    to_text,
+)
 
 QUESTION = re.compile(r"q(\d{1,2})([a-z]?)", re.IGNORECASE)
 SUPPRESSED = {"*", "[c]", "c"}
 CODE_SPELLINGS = {normalise_header(s) for s in ("Org code", "Organisation code", "Trust code", "Org ID", "ORG_CODE")}
 NAME_SPELLINGS = {normalise_header(s) for s in ("Organisation name", "Org name", "Trust name", "Organisation", "ORG_NAME")}
 GROUP_SPELLINGS = {normalise_header(s) for s in ("Benchmarking group", "Benchmark group", "Organisation type")}
-RESPONSE_SPELLINGS = {normalise_header(s) for s in ("Responses", "Number of responses", "Respondents", "Completed questionnaires")}
+RESPONSE_SPELLINGS = {
+    normalise_header(s) for s in ("Responses", "Number of responses", "Respondents", "Completed questionnaires")
+}
 
 COLUMNS = (
     Column("survey_year", "integer", description="Year the survey ran (autumn), from the title, e.g. 2022"),
@@ -90,20 +100,36 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
         index, code_i, name_i, group_i, responses_i, questions = found
         year = _survey_year(rows, index, sheet)
         if year is None:
-            raise IngestError("no survey year (e.g. NHS Staff Survey 2022) in the title rows", file=path, row=rows[index][0], reason="bad_period")
+            raise IngestError(
+                "no survey year (e.g. NHS Staff Survey 2022) in the title rows",
+                file=path,
+                row=rows[index][0],
+                reason="bad_period",
+            )
         for row_number, cells in rows[index + 1 :]:
             code = to_text(_cell(cells, code_i) or "").strip().upper()
             if not code:
                 if all(_cell(cells, i) is None for i in questions):
                     continue  # footnotes
-                raise IngestError("row has results but no organisation code", file=path, row=row_number, column="org_code", reason="bad_value")
+                raise IngestError(
+                    "row has results but no organisation code", file=path, row=row_number, column="org_code", reason="bad_value"
+                )
             responses = _cell(cells, responses_i)
             try:
                 responses = None if responses in (None, "") else to_integer(responses)
             except ValueError:
-                raise IngestError(f"responses {responses!r} is not a whole number", file=path, row=row_number, column="responses", reason="bad_value") from None
+                raise IngestError(
+                    f"responses {responses!r} is not a whole number",
+                    file=path,
+                    row=row_number,
+                    column="responses",
+                    reason="bad_value",
+                ) from None
             base = {
-                "_row_number": row_number, "_period": survey_period(year), "survey_year": year, "org_code": code,
+                "_row_number": row_number,
+                "_period": survey_period(year),
+                "survey_year": year,
+                "org_code": code,
                 "org_name": to_text(_cell(cells, name_i) or "").strip() or None,
                 "benchmark_group": to_text(_cell(cells, group_i)).strip() if _cell(cells, group_i) is not None else None,
                 "responses": responses,
@@ -121,11 +147,16 @@ def parse(path: Path, spec: SourceSpec) -> ParsedFile:
                     except ValueError:
                         raise IngestError(
                             f"value {text!r} is neither a percentage nor the suppression symbol *",
-                            file=path, row=row_number, column=question, reason="bad_value",
+                            file=path,
+                            row=row_number,
+                            column=question,
+                            reason="bad_value",
                         ) from None
                 records.append(base | {"question_code": question.lower(), "value": value, "value_marker": marker})
     if not records:
-        raise IngestError("no sheet has an organisation code, name and question columns (q23d ...)", file=path, reason="unrecognised")
+        raise IngestError(
+            "no sheet has an organisation code, name and question columns (q23d ...)", file=path, reason="unrecognised"
+        )
     names = ["_row_number", "_period", *[c.name for c in COLUMNS]]
     dtypes = {"_row_number": "Int64", "_period": "string"} | {c.name: PANDAS_DTYPES[c.kind] for c in COLUMNS}
     return ParsedFile(spec.key, path, {"": pd.DataFrame.from_records(records, columns=names).astype(dtypes)})

@@ -39,7 +39,9 @@ def _count(name: str, *spellings: str, required: bool = True, description: str =
 COLUMNS = (
     Column("period", "text", ("Period",), description="Publisher's period label, e.g. MSitAE-JUNE-2023"),
     Column("org_code", "text", ("Org Code", "Organisation Code"), description="ODS code of the reporting organisation"),
-    Column("parent_org", "text", ("Parent Org", "Parent Organisation"), description="NHS England region as the publisher names it"),
+    Column(
+        "parent_org", "text", ("Parent Org", "Parent Organisation"), description="NHS England region as the publisher names it"
+    ),
     Column("org_name", "text", ("Org name", "Organisation Name")),
     _count("ae_attendances_type_1", "A&E attendances Type 1"),
     _count("ae_attendances_type_2", "A&E attendances Type 2"),

@@ -182,8 +182,12 @@ VACANCY_COLUMNS = (
     Column("staff_group", "text", ("STAFF_GROUP", "Staff group")),
     _number("vacancy_fte", "VACANCY_FTE", "Vacancies (FTE)", "Vacancy FTE", description="Vacant posts, FTE"),
     _number(
-        "planned_workforce_fte", "PLANNED_WORKFORCE_FTE", "Planned workforce (FTE)", "Establishment (FTE)",
-        required=False, description="Staff in post plus vacancies, FTE",
+        "planned_workforce_fte",
+        "PLANNED_WORKFORCE_FTE",
+        "Planned workforce (FTE)",
+        "Establishment (FTE)",
+        required=False,
+        description="Staff in post plus vacancies, FTE",
     ),
     _number("vacancy_rate_percent", "VACANCY_RATE", "VACANCY_RATE_PERCENT", "Vacancy rate (%)", "Vacancy rate"),
 )

@@ -143,7 +143,11 @@ def _exception(info: dict | None) -> str | None:
 
 
 def _expected(kwargs: dict, description: str | None = None) -> str:
-    shown = {k: v for k, v in kwargs.items() if k not in ("column", "batch_id", "unexpected_rows_query", "description", "result_format")}
+    shown = {
+        k: v
+        for k, v in kwargs.items()
+        if k not in ("column", "batch_id", "unexpected_rows_query", "description", "result_format")
+    }
     # GX 1.x keeps an expectation's description on the expectation, not in its kwargs.
     description = description or kwargs.get("description")
     if description:
@@ -305,9 +309,7 @@ class Gate:
         self._checkpoints[name] = (key, checkpoint, datasource)
         return checkpoint, datasource
 
-    def validate(
-        self, staged: StagedLoad, suite_path: Path, previous_rows: int | None | dict[str, int | None]
-    ) -> GateResult:
+    def validate(self, staged: StagedLoad, suite_path: Path, previous_rows: int | None | dict[str, int | None]) -> GateResult:
         """Validate every staged partition in one pass. `previous_rows` is, per staged period (or for
         the one staged partition), the row count of the partition before it: the row-count band's base."""
         import great_expectations as gx
@@ -358,7 +360,8 @@ class Gate:
                         column=kwargs.get("column"),
                         success=bool(r.success),
                         observed=(
-                            f"error: {_short(exception)}" if exception
+                            f"error: {_short(exception)}"
+                            if exception
                             else _unexpected_rows_sample(staged, kwargs, r) or _observed(r.result or {})
                         ),
                         expected=_expected(kwargs, getattr(config, "description", None)),

@@ -43,8 +43,14 @@ def test_alert_reaches_the_webhook_as_json_and_the_alerts_table(home):
     assert len(receiver.received) == 1
     sent = receiver.received[0]
     assert sent["title"] == "[nhs-warehouse] " + FAILURE.title
-    for fact in ("Source: uec_ae_monthly", "Partition: 2023-06-01", "File: June-2023.csv", "observed 1 unexpected",
-                 "What was kept: the published marts are unchanged", "http://127.0.0.1:3000/runs/r1"):
+    for fact in (
+        "Source: uec_ae_monthly",
+        "Partition: 2023-06-01",
+        "File: June-2023.csv",
+        "observed 1 unexpected",
+        "What was kept: the published marts are unchanged",
+        "http://127.0.0.1:3000/runs/r1",
+    ):
         assert fact in sent["message"]
     assert rows(home, "select state, targets, delivered_to, delivered_at is not null from alerts") == [("firing", 1, 1, True)]
 
@@ -58,7 +64,9 @@ def test_same_failure_alerts_once_then_reminds_after_the_interval_then_resolves(
         assert notifier.tick(now=T0 + dt.timedelta(minutes=30))["reminders"] == 0
         assert notifier.tick(now=T0 + dt.timedelta(hours=1, minutes=1))["reminders"] == 1
         assert notifier.tick(now=T0 + dt.timedelta(hours=1, minutes=2))["reminders"] == 0
-        notifier.resolve(key_prefix="gx_check_failed:uec_ae_monthly:2023-06-01:", why="a revision passed", now=T0 + dt.timedelta(hours=2))
+        notifier.resolve(
+            key_prefix="gx_check_failed:uec_ae_monthly:2023-06-01:", why="a revision passed", now=T0 + dt.timedelta(hours=2)
+        )
         assert notifier.tick(now=T0 + dt.timedelta(hours=9))["reminders"] == 0  # resolved: no more reminders
     titles = [r["title"] for r in receiver.received]
     assert titles == [

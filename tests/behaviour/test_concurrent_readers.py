@@ -52,7 +52,9 @@ class Readers:
         self.procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "tests.support.serving_reader", str(db), str(out), str(self.stop), "--mode", mode],
-                cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True,
+                cwd=PROJECT_ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for out, mode in zip(self.outs, modes, strict=True)
         ]
@@ -151,9 +153,8 @@ def test_readers_see_whole_publications_while_the_warehouse_loads_and_republishe
         print(
             f"\n[concurrent readers] {len(MODES)} reader processes ({MODES.count('hold')} holding one connection, "
             f"{MODES.count('reconnect')} reconnecting), {queries} queries, {len(errors)} errors; answers per "
-            f"publication: " + ", ".join(
-                f"{v} ({expected[v]['last_month'][:7]} last month) = {n}" for v, n in sorted(states_seen.items())
-            )
+            f"publication: "
+            + ", ".join(f"{v} ({expected[v]['last_month'][:7]} last month) = {n}" for v, n in sorted(states_seen.items()))
         )
     assert errors == []
     assert set(states_seen) == set(expected), "every publication was seen by some reader"

@@ -85,7 +85,9 @@ def test_daemon_loads_a_dropped_month_into_the_serving_marts(home_copy, tmp_path
         rows = england_rows(home_copy)
         while JUNE_ENGLAND not in rows:
             assert daemon.poll() is None, "the daemon exited:\n" + (tmp_path / "daemon.log").read_text()[-5000:]
-            assert time.monotonic() < deadline, "June 2023 never reached the serving DB:\n" + (tmp_path / "daemon.log").read_text()[-8000:]
+            assert time.monotonic() < deadline, (
+                "June 2023 never reached the serving DB:\n" + (tmp_path / "daemon.log").read_text()[-8000:]
+            )
             time.sleep(2)
             rows = england_rows(home_copy)
     finally:
@@ -114,8 +116,12 @@ def test_unreconciled_file_is_quarantined_alerts_and_is_delivered_when_the_chann
 
     # June 2023 with one trust's type 1 attendances raised by 500 and the England total row left as published.
     broken = edited_vintage(
-        uec_sample("June-2023"), settings.incoming_dir / "June-2023-v2.csv",
-        org_code="R1K", column="A&E attendances Type 1", delta=500, reconcile=False,
+        uec_sample("June-2023"),
+        settings.incoming_dir / "June-2023-v2.csv",
+        org_code="R1K",
+        column="A&E attendances Type 1",
+        delta=500,
+        reconcile=False,
     )
     landing = defs.get_sensor_def("landing_folder")(build_sensor_context(instance=instance))
     [request] = landing.run_requests
@@ -130,7 +136,9 @@ def test_unreconciled_file_is_quarantined_alerts_and_is_delivered_when_the_chann
     first = alerts_sensor(build_sensor_context(instance=instance))
     con = duckdb.connect(str(settings.alerts_db), read_only=True)
     try:
-        recorded = con.execute("select kind, state, source_key, partition_key, file_name, delivered_to, targets from alerts").fetchall()
+        recorded = con.execute(
+            "select kind, state, source_key, partition_key, file_name, delivered_to, targets from alerts"
+        ).fetchall()
     finally:
         con.close()
     assert recorded == [("gx_check_failed", "firing", "uec_ae_monthly", "2023-06-01", "June-2023-v2.csv", 0, 1)]
@@ -141,11 +149,19 @@ def test_unreconciled_file_is_quarantined_alerts_and_is_delivered_when_the_chann
     assert alert["type"] == "failure"
     assert "June-2023-v2.csv" in alert["title"] or "2023-06-01" in alert["title"]
     message = alert["message"]
-    for fact in ("Source: uec_ae_monthly", "Partition: 2023-06-01", "File: June-2023-v2.csv", f"File sha256: {sha}",
-                 "unexpected_rows_expectation", "provider rows sum to the publisher's England total row",
-                 '"measure": "ae_attendances_type_1", "provider_sum": 1362408, "publisher_total": 1361908',
-                 "quarantine", "still published",
-                 f"/runs/{summary.run_id}", "Data Docs: file://"):
+    for fact in (
+        "Source: uec_ae_monthly",
+        "Partition: 2023-06-01",
+        "File: June-2023-v2.csv",
+        f"File sha256: {sha}",
+        "unexpected_rows_expectation",
+        "provider rows sum to the publisher's England total row",
+        '"measure": "ae_attendances_type_1", "provider_sum": 1362408, "publisher_total": 1361908',
+        "quarantine",
+        "still published",
+        f"/runs/{summary.run_id}",
+        "Data Docs: file://",
+    ):
         assert fact in message, f"{fact!r} missing from:\n{message}"
     con = duckdb.connect(str(settings.alerts_db), read_only=True)
     try:

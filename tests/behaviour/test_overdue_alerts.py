@@ -63,6 +63,7 @@ def test_an_overdue_raw_asset_alerts_once_and_resolves_when_loaded(tmp_path, mon
     log = open(log_path, "w")
     daemon = subprocess.Popen([str(CLI), "daemon"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
+
         def titles():
             return [alert.get("title", "") for alert in receiver.received]
 
@@ -76,8 +77,12 @@ def test_an_overdue_raw_asset_alerts_once_and_resolves_when_loaded(tmp_path, mon
         assert sum("uec_ae_monthly is overdue" in t for t in titles()) == 1
 
         instance.report_runless_asset_event(AssetMaterialization(ae, partition="2024-07-01"))  # a new month loads
-        wait_for(lambda: any("resolved" in t.casefold() and "uec_ae_monthly" in t for t in titles()),
-                 "the resolution", log_path, daemon)
+        wait_for(
+            lambda: any("resolved" in t.casefold() and "uec_ae_monthly" in t for t in titles()),
+            "the resolution",
+            log_path,
+            daemon,
+        )
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         try:

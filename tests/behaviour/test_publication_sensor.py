@@ -70,7 +70,9 @@ def test_a_revised_month_with_a_new_etag_lands_once_and_is_requested_as_new_work
         [both] = loads(build_sensor_context(instance=instance)).run_requests
         assert both.job_name == "load_uec_ae_monthly"
         assert (both.tags["dagster/asset_partition_range_start"], both.tags["dagster/asset_partition_range_end"]) == (
-            "2023-05-01", "2023-06-01")
+            "2023-05-01",
+            "2023-06-01",
+        )
         may_v1, june_v1 = (sha256_of(uec_sample(m)) for m in ("May-2023", "June-2023"))
 
         publisher.requests.clear()
@@ -95,7 +97,9 @@ def test_a_revised_month_with_a_new_etag_lands_once_and_is_requested_as_new_work
 
 
 def test_index_links_are_filtered_by_the_publications_pattern():
-    page = index_page("/a/Monthly-AE-June-2024.csv", "/a/Monthly-AE-June-2024-revised.csv", "/a/Quarterly-AE-Q1.csv", "/b.xlsx").decode()
+    page = index_page(
+        "/a/Monthly-AE-June-2024.csv", "/a/Monthly-AE-June-2024-revised.csv", "/a/Quarterly-AE-Q1.csv", "/b.xlsx"
+    ).decode()
     pattern = r"(?i)monthly-ae-[a-z]+-\d{4}[^/]*\.csv$"
     assert links(page, "https://example.org/stats/", pattern) == [
         "https://example.org/a/Monthly-AE-June-2024.csv",
@@ -123,7 +127,14 @@ class ChangesApi(LoopbackHTTPServer):
 
             def do_GET(self):
                 query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
-                api.windows.append((query["startTimestamp"], query["endTimestamp"], int(query["page"]), self.headers.get("Ocp-Apim-Subscription-Key")))
+                api.windows.append(
+                    (
+                        query["startTimestamp"],
+                        query["endTimestamp"],
+                        int(query["page"]),
+                        self.headers.get("Ocp-Apim-Subscription-Key"),
+                    )
+                )
                 page = int(query["page"])
                 body = json.dumps({"changes": api.pages[page - 1], "page": page, "totalPages": len(api.pages)}).encode()
                 self.send_response(200)
@@ -153,12 +164,16 @@ def test_change_feed_pages_through_the_window_and_moves_its_cursor_only_on_succe
         second = poller.poll(first.state, tmp_path, Http(timeout_s=5, max_bytes=10**6))
     assert collected == [["1-101", "1-102", "1-103"]] * 2
     assert [w[:3] for w in api.windows] == [
-        ("2025-03-01T06:00:00Z", "2025-03-02T06:00:00Z", 1), ("2025-03-01T06:00:00Z", "2025-03-02T06:00:00Z", 2),
-        ("2025-03-02T06:00:00Z", "2025-03-03T06:00:00Z", 1), ("2025-03-02T06:00:00Z", "2025-03-03T06:00:00Z", 2),
+        ("2025-03-01T06:00:00Z", "2025-03-02T06:00:00Z", 1),
+        ("2025-03-01T06:00:00Z", "2025-03-02T06:00:00Z", 2),
+        ("2025-03-02T06:00:00Z", "2025-03-03T06:00:00Z", 1),
+        ("2025-03-02T06:00:00Z", "2025-03-03T06:00:00Z", 2),
     ]
     assert {w[3] for w in api.windows} == {"secret-key"}
     assert [f.file_name for f in first.files] == ["changed.json"]
 
     # The API down: the poll brings nothing and keeps its cursor, so the next poll asks for the same window.
-    down = ChangeFeedPoller(feed, now=lambda: dt.datetime(2025, 3, 4, 6, tzinfo=dt.timezone.utc)).poll(second.state, tmp_path, Http(timeout_s=2, max_bytes=10**6))
+    down = ChangeFeedPoller(feed, now=lambda: dt.datetime(2025, 3, 4, 6, tzinfo=dt.timezone.utc)).poll(
+        second.state, tmp_path, Http(timeout_s=2, max_bytes=10**6)
+    )
     assert down.files == [] and down.state == second.state and down.notes

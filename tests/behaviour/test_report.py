@@ -125,8 +125,11 @@ def test_the_report_in_chromium_shows_figure_20_and_the_trend(report_home, tmp_p
 
     # Ambulance: England and the seven regions over every month, C2 against 18 minutes and C1 against 7.
     (latest,) = _query(report_home, "select max(month_start) from mart_ambulance_region_month")[0]
-    england = _query(report_home, "select c1_mean_seconds, c2_mean_seconds from mart_ambulance_region_month "
-                                   f"where region_code = 'ENG' and month_start = date '{latest}'")[0]
+    england = _query(
+        report_home,
+        "select c1_mean_seconds, c2_mean_seconds from mart_ambulance_region_month "
+        f"where region_code = 'ENG' and month_start = date '{latest}'",
+    )[0]
     ambulance = {row[0]: row for row in page.table("ambulance-table")}
     assert len(ambulance) == 8 and ambulance["England"][1:3] == [_min_sec(england[0]), _min_sec(england[1])]
     assert f"{latest:%B %Y}" in page.text("ambulance")
@@ -135,15 +138,24 @@ def test_the_report_in_chromium_shows_figure_20_and_the_trend(report_home, tmp_p
     assert _groups(c2, "ambulance-c2-standard") and "standard: 18 min" in c2.text()
     assert "standard: 7 min" in page.by_id("ambulance-c1-chart").text()
     # England's months in which a trust did not report: off the line, one hollow point each.
-    partial = _query(report_home, "select count(*) from mart_ambulance_region_month where region_code = 'ENG' "
-                                  "and not all_trusts_reported and c2_mean_seconds is not null")[0][0]
+    partial = _query(
+        report_home,
+        "select count(*) from mart_ambulance_region_month where region_code = 'ENG' "
+        "and not all_trusts_reported and c2_mean_seconds is not null",
+    )[0][0]
     assert partial > 0
     (hollow,) = _groups(c2, "ambulance-c2-incomplete-england")
     assert len(list(hollow.iter("use"))) == partial
 
     # Out-of-area placements: England's exact counts and the regions' rounded ones, per month.
-    oaps = [(m, a, n) for m, a, n in _query(report_home, "select month_start, area_name, oaps_active_at_period_end "
-                                                       "from mart_mh_out_of_area_month where area_level = 'england' order by 1")]
+    oaps = [
+        (m, a, n)
+        for m, a, n in _query(
+            report_home,
+            "select month_start, area_name, oaps_active_at_period_end "
+            "from mart_mh_out_of_area_month where area_level = 'england' order by 1",
+        )
+    ]
     table = {(row[0], row[1]): row[2] for row in page.table("oaps-table")}
     assert oaps and all(table[(f"{m:%B %Y}", "England")] == f"{n:,}" for m, _, n in oaps)
     assert table[("February 2017", "England")] == "681"  # the publisher's England row for February 2017
@@ -220,7 +232,13 @@ def test_families_not_yet_published_are_named_instead_of_breaking_the_report(bui
         warehouse.close()
 
     result = run_cli("report", home=home, check=True)
-    for title in ("Ambulance response times", "Mental health out-of-area", "CQC ratings", "Adult carers", "NHS staff sickness absence"):
+    for title in (
+        "Ambulance response times",
+        "Mental health out-of-area",
+        "CQC ratings",
+        "Adult carers",
+        "NHS staff sickness absence",
+    ):
         line = next(line for line in result.stdout.splitlines() if title in line)
         assert "not in this publication yet" in line, line
 

@@ -57,7 +57,9 @@ def test_failed_check_in_a_successful_run_alerts_and_a_passing_run_resolves_it(h
     result = materialize([toy_mart, regions_present], instance=instance)
     assert result.success
     tick = sensor(build_sensor_context(instance=instance))
-    assert alert_rows(home) == [("check_failed", "firing", "[nhs-warehouse] asset check failed: regions_present on marts/toy_mart")]
+    assert alert_rows(home) == [
+        ("check_failed", "firing", "[nhs-warehouse] asset check failed: regions_present on marts/toy_mart")
+    ]
 
     materialize([toy_mart, regions_present], instance=instance)  # still failing: no second alert
     tick = sensor(build_sensor_context(instance=instance, cursor=tick.cursor))

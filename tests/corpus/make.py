@@ -31,7 +31,12 @@ def main() -> None:
             case.write()
     readme = CORPUS_DIR / "README.md"
     text = readme.read_text()
-    text = re.sub(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: f"{TABLE_START}\n{table()}\n{TABLE_END}", text, flags=re.S)
+    text = re.sub(
+        re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END),
+        lambda _: f"{TABLE_START}\n{table()}\n{TABLE_END}",
+        text,
+        flags=re.S,
+    )
     readme.write_text(text)
 
 

@@ -71,7 +71,18 @@ def test_a_republished_series_with_one_changed_month_shows_that_month_in_mart_re
         "select cast(period as varchar), vintage_number, previous_file_name, revised_file_name, row_key, measure, "
         "previous_value, revised_value, change, change_type from mart_revisions where source_key = 'uec_ambsys_monthly' order by row_key",
     ) == [
-        ("2025-06-01", 2, earlier.name, REAL.name, code, "a26", NORTH_WEST_C1_P90 + 5.0, float(NORTH_WEST_C1_P90), -5.0, "value changed")
+        (
+            "2025-06-01",
+            2,
+            earlier.name,
+            REAL.name,
+            code,
+            "a26",
+            NORTH_WEST_C1_P90 + 5.0,
+            float(NORTH_WEST_C1_P90),
+            -5.0,
+            "value changed",
+        )
         for code in ("RX7", "Y62")
     ]
     # Both vintages of every month are kept.

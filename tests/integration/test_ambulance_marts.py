@@ -84,15 +84,26 @@ def test_recomputed_region_means_equal_the_published_ones_where_every_trust_repo
 def test_a_month_a_trust_did_not_report_is_flagged_not_summed_as_zero(built_home, mart, published):
     areas, _ = published
     london = mart[("2022-10-01", "Y56")]
-    assert (london["all_trusts_reported"], london["trusts_not_reporting"], london["c1_incidents"], london["c1_mean_seconds"]) == (False, "RRU", None, None)
+    assert (london["all_trusts_reported"], london["trusts_not_reporting"], london["c1_incidents"], london["c1_mean_seconds"]) == (
+        False,
+        "RRU",
+        None,
+        None,
+    )
     assert london["meets_c1_mean_standard"] is None
     england = mart[("2022-10-01", "ENG")]
     # England without London, as NHS England's own England row is for that month.
     assert (england["trusts_in_area"], england["trusts_reporting"], england["trusts_not_reporting"]) == (11, 10, "RRU")
     assert england["c1_incidents"] == int(areas[("2022-10-01", "ENG")]["A8"])
-    [trust] = query(built_home, "select reported_response_times, c1_incidents, c2_mean_seconds from fct_ambulance_trust_month where org_code = 'RRU' and month_start = date '2022-10-01'")
+    [trust] = query(
+        built_home,
+        "select reported_response_times, c1_incidents, c2_mean_seconds from fct_ambulance_trust_month where org_code = 'RRU' and month_start = date '2022-10-01'",
+    )
     assert trust == {"reported_response_times": False, "c1_incidents": None, "c2_mean_seconds": None}
-    [counts] = query(built_home, "select count(*) as trust_months, count(*) filter (where not reported_response_times) as not_reported, count(*) filter (where c1_incidents = 0) as zero from fct_ambulance_trust_month")
+    [counts] = query(
+        built_home,
+        "select count(*) as trust_months, count(*) filter (where not reported_response_times) as not_reported, count(*) filter (where c1_incidents = 0) as zero from fct_ambulance_trust_month",
+    )
     assert counts == {"trust_months": 105 * 11, "not_reported": 31, "zero": 0}
 
 
@@ -107,6 +118,7 @@ def test_standards_flags_follow_the_published_90th_centiles_and_the_means(mart, 
         assert row["meets_c1_p90_standard"] == (int(area["A26"]) <= 15 * 60)
         assert row["meets_c2_mean_standard"] == (row["c2_mean_seconds"] <= 18 * 60)
         assert row["meets_c2_p90_standard"] == (int(area["A32"]) <= 40 * 60)
+
     def flags(row):
         return tuple(row[f"meets_{s}_standard"] for s in ("c1_mean", "c1_p90", "c2_mean", "c2_p90"))
 
@@ -118,7 +130,10 @@ def test_standards_flags_follow_the_published_90th_centiles_and_the_means(mart, 
 
 
 def test_each_icb_carries_its_regions_ambulance_means_in_the_system_overview(built_home, mart):
-    rows = query(built_home, "select cast(month_start as varchar) as month, region_code, region_ambulance_c1_mean_seconds as c1, region_ambulance_c2_mean_seconds as c2 from mart_system_overview where month_start = date '2023-06-01'")
+    rows = query(
+        built_home,
+        "select cast(month_start as varchar) as month, region_code, region_ambulance_c1_mean_seconds as c1, region_ambulance_c2_mean_seconds as c2 from mart_system_overview where month_start = date '2023-06-01'",
+    )
     assert len({r["region_code"] for r in rows}) == 7
     for r in rows:
         area = mart[(r["month"], r["region_code"])]
@@ -129,7 +144,9 @@ def test_the_reconciliation_test_fails_when_a_region_mean_is_wrong(built_home, t
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(built_home / "warehouse.duckdb", db)
     con = duckdb.connect(str(db))
-    con.execute("update marts.mart_ambulance_region_month set c2_mean_seconds = c2_mean_seconds + 1 where region_code = 'Y62' and month_start = date '2025-06-01'")
+    con.execute(
+        "update marts.mart_ambulance_region_month set c2_mean_seconds = c2_mean_seconds + 1 where region_code = 'Y62' and month_start = date '2025-06-01'"
+    )
     con.close()
     statuses = run_dbt_tests(db, tmp_path, ["assert_ambulance_region_means_match_publisher"])
     assert statuses == {"assert_ambulance_region_means_match_publisher": "fail"}
@@ -140,7 +157,9 @@ def test_the_reconciliation_test_passes_on_the_built_marts_and_skips_areas_with_
     shutil.copyfile(built_home / "warehouse.duckdb", db)
     con = duckdb.connect(str(db))
     # England in October 2022 lacks London: its figures are flagged, not compared.
-    con.execute("update marts.mart_ambulance_region_month set c1_mean_seconds = 1 where region_code = 'ENG' and month_start = date '2022-10-01'")
+    con.execute(
+        "update marts.mart_ambulance_region_month set c1_mean_seconds = 1 where region_code = 'ENG' and month_start = date '2022-10-01'"
+    )
     con.close()
     statuses = run_dbt_tests(db, tmp_path, ["assert_ambulance_region_means_match_publisher"])
     assert statuses == {"assert_ambulance_region_means_match_publisher": "pass"}

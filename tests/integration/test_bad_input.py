@@ -14,8 +14,7 @@ from tests.corpus.cases import by_file
 pytestmark = pytest.mark.slow
 
 LONDON_JUNE = (
-    "select dta_waits_over_12h from mart_uec_region_month "
-    "where month_start = date '2023-06-01' and region_name = 'London'"
+    "select dta_waits_over_12h from mart_uec_region_month where month_start = date '2023-06-01' and region_name = 'London'"
 )
 
 
@@ -45,8 +44,14 @@ def _reason(home, file_name):
 
 # A few corpus files (tests/corpus/) through the CLI, as a user meets them; every corpus file is
 # checked at the loader level in tests/reliability/test_corpus.py.
-AT_INTAKE = ["truncated-mid-row.csv", "header-renamed.csv", "non-numeric-count.csv", "zero-bytes.csv",
-             "Monthly-AE-June-2023.csv", "html-error-page.csv"]
+AT_INTAKE = [
+    "truncated-mid-row.csv",
+    "header-renamed.csv",
+    "non-numeric-count.csv",
+    "zero-bytes.csv",
+    "Monthly-AE-June-2023.csv",
+    "html-error-page.csv",
+]
 
 
 @pytest.mark.parametrize("name", AT_INTAKE)

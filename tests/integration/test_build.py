@@ -73,7 +73,14 @@ def test_the_serving_db_is_read_only_views_over_versioned_parquet(built_home):
     con = duckdb.connect(str(serving), read_only=True)
     try:
         views = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
-        assert {"mart_uec_region_month", "fct_ae_provider_month", "dim_organisation", "dim_region", "dim_icb", "dim_month"} <= views
+        assert {
+            "mart_uec_region_month",
+            "fct_ae_provider_month",
+            "dim_organisation",
+            "dim_region",
+            "dim_icb",
+            "dim_month",
+        } <= views
         sql = con.execute("select sql from duckdb_views() where view_name = 'mart_uec_region_month'").fetchone()[0]
         assert "read_parquet" in sql and "/serving/versions/" in sql
         assert con.execute("select count(*) from mart_uec_region_month").fetchone()[0] == 51 * 8
@@ -96,13 +103,25 @@ def test_a_duckdb_1_4_client_can_read_the_serving_db(built_home):
         pytest.fail("uv is needed to install DuckDB 1.4 for this test (make test bootstraps it into .tools/)")
     script = (
         "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-        "print(duckdb.__version__, con.execute(\"select dta_waits_over_12h from mart_uec_region_month "
+        'print(duckdb.__version__, con.execute("select dta_waits_over_12h from mart_uec_region_month '
         "where month_start = date '2023-06-01' and region_name = 'London'\").fetchone()[0])"
     )
     result = subprocess.run(
-        [uv, "run", "--isolated", "--no-project", "--with", "duckdb==1.4.1", "python", "-c", script,
-         str(built_home / "serving" / "marts.duckdb")],
-        capture_output=True, text=True, timeout=300,
+        [
+            uv,
+            "run",
+            "--isolated",
+            "--no-project",
+            "--with",
+            "duckdb==1.4.1",
+            "python",
+            "-c",
+            script,
+            str(built_home / "serving" / "marts.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["1.4.1", "5196"]

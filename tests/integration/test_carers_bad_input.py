@@ -8,7 +8,7 @@ from dagster_project.settings import SAMPLES_DIR
 from dagster_project.sources.carers import ASCOF_COUNCIL_MEASURES as SPEC
 
 SAMPLE = SAMPLES_DIR / "carers" / "ascof_oflog" / "ASC_data.csv"
-HARTLEPOOL_1D_2021 = '2021-22,E06000001,Hartlepool,'
+HARTLEPOOL_1D_2021 = "2021-22,E06000001,Hartlepool,"
 
 
 @pytest.fixture
@@ -40,14 +40,21 @@ def test_a_council_code_that_does_not_exist_is_quarantined_and_every_year_keeps_
     assert "Every council code is a council that existed in that financial year" in message
     assert "E06000999" in message
     assert {o.status for o in outcomes} == {"quarantined", "unchanged"}
-    assert warehouse.query("select _period, _file_sha256, count(*) from raw.ascof_council_measures group by all order by 1") == original
+    assert (
+        warehouse.query("select _period, _file_sha256, count(*) from raw.ascof_council_measures group by all order by 1")
+        == original
+    )
     reasons = warehouse.store.quarantined("ascof_council_measures")
     assert [r["original_name"] for r in reasons] == ["ASC_data_revised.csv"]
     assert reasons[0]["error"]["reason"] == "validation_failed"
 
 
 def test_a_suppression_symbol_in_a_value_is_loaded_as_missing(warehouse, tmp_path):
-    line = next(text for text in SAMPLE.read_text(encoding="utf-8").splitlines() if text.startswith(HARTLEPOOL_1D_2021) and "Carer Quality of Life" in text)
+    line = next(
+        text
+        for text in SAMPLE.read_text(encoding="utf-8").splitlines()
+        if text.startswith(HARTLEPOOL_1D_2021) and "Carer Quality of Life" in text
+    )
     fields = line.split(",")
     damaged = line.replace(f",ASC1,{fields[9]},", ",ASC1,[c],", 1)
     taken, outcomes = warehouse.take(SPEC, revised(tmp_path, line, damaged))

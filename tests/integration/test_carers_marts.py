@@ -43,7 +43,10 @@ def test_2018_19_carer_quality_of_life_median_is_7_4_over_151_councils(built_hom
 
 
 def test_regions_are_onss_nine(built_home):
-    names = {r["region_name"] for r in query(built_home, "select distinct region_name from mart_carers_region_year where not is_england")}
+    names = {
+        r["region_name"]
+        for r in query(built_home, "select distinct region_name from mart_carers_region_year where not is_england")
+    }
     assert len(names) == 9 and "Midlands" not in names  # ONS regions, not NHS England's seven
     assert {"Yorkshire and The Humber", "East Midlands", "West Midlands"} <= names
 
@@ -58,7 +61,9 @@ def test_bournemouth_and_poole_lead_to_bcp(built_home):
         ("E06000029", "E06000058", "2018-19"),
         ("E10000021", None, "2020-21"),  # Northamptonshire split in two: no single successor
     ]
-    years = query(built_home, "select distinct financial_year from fct_carers_council_year where la_code = 'E06000058' order by 1")
+    years = query(
+        built_home, "select distinct financial_year from fct_carers_council_year where la_code = 'E06000058' order by 1"
+    )
     assert years[0]["financial_year"] == "2019-20"
 
 
@@ -74,8 +79,17 @@ def test_the_figure_tests_fail_when_the_mart_is_wrong(built_home, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(built_home / "warehouse.duckdb", db)
     con = duckdb.connect(str(db))
-    con.execute("update marts.mart_carers_region_year set median_value = 7.3 where is_england and financial_year = '2021-22' and measure_code = '1D'")
-    con.execute("update marts.mart_carers_region_year set councils_with_value = 150 where is_england and financial_year = '2018-19' and measure_code = '1D'")
+    con.execute(
+        "update marts.mart_carers_region_year set median_value = 7.3 where is_england and financial_year = '2021-22' and measure_code = '1D'"
+    )
+    con.execute(
+        "update marts.mart_carers_region_year set councils_with_value = 150 where is_england and financial_year = '2018-19' and measure_code = '1D'"
+    )
     con.close()
-    statuses = run_dbt_tests(db, tmp_path, ["assert_carers_published_figures_reproduced", "assert_carers_england_median_matches_oflog"])
-    assert statuses == {"assert_carers_published_figures_reproduced": "fail", "assert_carers_england_median_matches_oflog": "fail"}
+    statuses = run_dbt_tests(
+        db, tmp_path, ["assert_carers_published_figures_reproduced", "assert_carers_england_median_matches_oflog"]
+    )
+    assert statuses == {
+        "assert_carers_published_figures_reproduced": "fail",
+        "assert_carers_england_median_matches_oflog": "fail",
+    }

@@ -28,29 +28,41 @@ UNIT_TESTS = {
 MUTATIONS = {
     "uec/fct_ae_provider_month.sql": [
         # booked appointments added to the denominator
-        ("{{ percent('emergency_admissions_via_ae', 'ae_attendances') }} as conversion_rate",
-         "{{ percent('emergency_admissions_via_ae', 'ae_attendances + booked_appointments') }} as conversion_rate"),
+        (
+            "{{ percent('emergency_admissions_via_ae', 'ae_attendances') }} as conversion_rate",
+            "{{ percent('emergency_admissions_via_ae', 'ae_attendances + booked_appointments') }} as conversion_rate",
+        ),
         # over all emergency admissions, not those via A&E
-        ("{{ percent('dta_waits_over_12h', 'emergency_admissions_via_ae') }} as pct_dta_over_12h",
-         "{{ percent('dta_waits_over_12h', 'emergency_admissions') }} as pct_dta_over_12h"),
+        (
+            "{{ percent('dta_waits_over_12h', 'emergency_admissions_via_ae') }} as pct_dta_over_12h",
+            "{{ percent('dta_waits_over_12h', 'emergency_admissions') }} as pct_dta_over_12h",
+        ),
     ],
     "uec/mart_uec_region_month.sql": [
         # every emergency admission counted as a conversion
-        ("{{ percent('emergency_admissions_via_ae', 'ae_attendances') }} as conversion_rate",
-         "{{ percent('emergency_admissions', 'ae_attendances') }} as conversion_rate"),
+        (
+            "{{ percent('emergency_admissions_via_ae', 'ae_attendances') }} as conversion_rate",
+            "{{ percent('emergency_admissions', 'ae_attendances') }} as conversion_rate",
+        ),
         # the 4-12 hour waits counted too
-        ("{{ percent('dta_waits_over_12h', 'emergency_admissions_via_ae') }} as pct_dta_over_12h",
-         "{{ percent('dta_waits_4_to_12h + dta_waits_over_12h', 'emergency_admissions_via_ae') }} as pct_dta_over_12h"),
+        (
+            "{{ percent('dta_waits_over_12h', 'emergency_admissions_via_ae') }} as pct_dta_over_12h",
+            "{{ percent('dta_waits_4_to_12h + dta_waits_over_12h', 'emergency_admissions_via_ae') }} as pct_dta_over_12h",
+        ),
     ],
     "ratings/mart_ratings_distribution.sql": [
         # shares over every location, not the rated ones
-        ("{{ percent('locations', 'sum(case when is_rated then locations else 0 end) over cell') }}",
-         "{{ percent('locations', 'sum(locations) over cell') }}"),
+        (
+            "{{ percent('locations', 'sum(case when is_rated then locations else 0 end) over cell') }}",
+            "{{ percent('locations', 'sum(locations) over cell') }}",
+        ),
     ],
     "workforce/mart_workforce_region_month.sql": [
         # the mean of organisations' rates instead of the ratio of summed days
-        ("{{ percent('sum(fte_days_lost)', 'sum(fte_days_available)') }} as sickness_absence_rate",
-         "avg({{ percent('fte_days_lost', 'fte_days_available') }}) as sickness_absence_rate"),
+        (
+            "{{ percent('sum(fte_days_lost)', 'sum(fte_days_available)') }} as sickness_absence_rate",
+            "avg({{ percent('fte_days_lost', 'fte_days_available') }}) as sickness_absence_rate",
+        ),
     ],
 }
 

@@ -48,7 +48,12 @@ def test_figure_20_london_12_hour_waits_explained_to_the_june_2023_file(built_ho
 
     (file,) = result["files"]
     assert file["sha256"] == hashlib.sha256(sample.read_bytes()).hexdigest()
-    assert (file["name"], file["source"], file["period"], file["vintage"]) == (sample.name, "uec_ae_monthly", "2023-06-01", "original")
+    assert (file["name"], file["source"], file["period"], file["vintage"]) == (
+        sample.name,
+        "uec_ae_monthly",
+        "2023-06-01",
+        "original",
+    )
     assert file["source_sum"] == expected
     assert file["raw_rows"] == 28  # the file's London rows
     assert file["url"].startswith("https://www.england.nhs.uk/")
@@ -56,22 +61,33 @@ def test_figure_20_london_12_hour_waits_explained_to_the_june_2023_file(built_ho
     assert [(v["suite"], v["passed"]) for v in result["validations"]] == [("uec_ae_monthly", True)]
     assert result["other_vintages"] == [] and result["quarantined"] == []
 
-    text = run_cli("explain", *LONDON_JUNE_2023[:1], "--where", LONDON_JUNE_2023[1], "--column", "dta_waits_over_12h",
-                   home=built_home, check=True).stdout
+    text = run_cli(
+        "explain",
+        *LONDON_JUNE_2023[:1],
+        "--where",
+        LONDON_JUNE_2023[1],
+        "--column",
+        "dta_waits_over_12h",
+        home=built_home,
+        check=True,
+    ).stdout
     assert f"dta_waits_over_12h = {expected}" in text and file["sha256"] in text and f"source_sum {expected}" in text
 
 
 def test_a_ratio_names_its_fields_but_sums_none(built_home):
     result = explain_json(built_home, *LONDON_JUNE_2023, column="conversion_rate")
     assert result["additive"] is False
-    assert {"raw.uec_ae_monthly.ae_attendances_type_1", "raw.uec_ae_monthly.emergency_admissions_type_1"} <= set(result["source_fields"])
+    assert {"raw.uec_ae_monthly.ae_attendances_type_1", "raw.uec_ae_monthly.emergency_admissions_type_1"} <= set(
+        result["source_fields"]
+    )
     assert [f["source_sum"] for f in result["files"]] == [None]
 
 
 def test_a_revised_month_shows_both_vintages_and_the_value_each_gives(built_home_copy, tmp_path):
     real = uec_sample("June-2023")
-    revision = edited_vintage(real, tmp_path / "Monthly-AE-June-2023-revised.csv",
-                              org_code="R1K", column="A&E attendances Type 1", delta=100)
+    revision = edited_vintage(
+        real, tmp_path / "Monthly-AE-June-2023-revised.csv", org_code="R1K", column="A&E attendances Type 1", delta=100
+    )
     run_cli("ingest", str(revision), home=built_home_copy, check=True)
     run_cli("build", "--no-samples", home=built_home_copy, check=True)
 
@@ -82,16 +98,26 @@ def test_a_revised_month_shows_both_vintages_and_the_value_each_gives(built_home
     assert (file["name"], file["vintage"], file["source_sum"]) == (revision.name, "revision 1", real_sum + 100)
     (other,) = result["other_vintages"]
     assert (other["name"], other["vintage"], other["is_current"], other["source_sum"], other["raw_rows"]) == (
-        real.name, "original", False, real_sum, 28,
+        real.name,
+        "original",
+        False,
+        real_sum,
+        28,
     )
 
 
 def test_a_cqc_rating_explained_to_its_api_document(built_home):
-    ratings = json.loads(run_cli(
-        "query", "select location_id, rating_key, rating from fct_location_rating_current "
-        "where source = 'api' and service is null and key_question = 'Overall' and is_rated order by location_id limit 1",
-        "--format", "json", home=built_home, check=True,
-    ).stdout)
+    ratings = json.loads(
+        run_cli(
+            "query",
+            "select location_id, rating_key, rating from fct_location_rating_current "
+            "where source = 'api' and service is null and key_question = 'Overall' and is_rated order by location_id limit 1",
+            "--format",
+            "json",
+            home=built_home,
+            check=True,
+        ).stdout
+    )
     (rating,) = ratings
     result = explain_json(built_home, "fct_location_rating_current", f"rating_key = '{rating['rating_key']}'", column="rating")
     assert result["value"] == rating["rating"]
@@ -107,7 +133,10 @@ def test_a_cqc_rating_explained_to_its_api_document(built_home):
     [
         (["no_such_mart", "--where", "true"], "no published mart 'no_such_mart'; published: dim_icb"),
         (["mart_uec_region_month", "--where", "region_name = 'Atlantis'"], "no row of mart_uec_region_month matches"),
-        (["mart_uec_region_month", "--where", "true", "--column", "waits"], "mart_uec_region_month has no column 'waits'; its columns: month_start"),
+        (
+            ["mart_uec_region_month", "--where", "true", "--column", "waits"],
+            "mart_uec_region_month has no column 'waits'; its columns: month_start",
+        ),
         (["mart_uec_region_month", "--where", "no_such_column = 1"], "is not a predicate on mart_uec_region_month"),
     ],
 )

@@ -64,10 +64,22 @@ def dbt(warehouse: Path, tmp_path: Path, *args: str) -> None:
     """dbt by hand on the home's warehouse (its own target folder, so the project's manifest is untouched)."""
     env = {**os.environ, "NHS_WAREHOUSE_DB": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "dbt-logs")],
-        capture_output=True, text=True, env=env, timeout=600,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "dbt-logs"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -76,8 +88,11 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
     home = tmp_path / "home"
     warehouse = home / "warehouse.duckdb"
     first_june = edited_vintage(
-        uec_sample("June-2023"), tmp_path / "Monthly-AE-June-2023.csv",
-        org_code="R1K", column="A&E attendances Type 1", delta=100,
+        uec_sample("June-2023"),
+        tmp_path / "Monthly-AE-June-2023.csv",
+        org_code="R1K",
+        column="A&E attendances Type 1",
+        delta=100,
     )
     run_cli("ingest", str(uec_sample("May-2023")), str(first_june), home=home, check=True)
     run_cli("build", "--no-samples", home=home, check=True, env=KEEP_2_DBT_RUNS)
@@ -107,7 +122,9 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
     assert third[MAY] == first[MAY] and third[JULY] == second[JULY]
     assert third[JUNE][0] == first[JUNE][0] and third[JUNE][1] == 1 and third[JUNE][2] > second[JULY][2]
     assert query(
-        warehouse, "select ae_attendances_type_1 from marts.fct_ae_provider_month where org_code = 'R1K' and month_start = ?", [JUNE]
+        warehouse,
+        "select ae_attendances_type_1 from marts.fct_ae_provider_month where org_code = 'R1K' and month_start = ?",
+        [JUNE],
     ) == [(R1K_JUNE_TYPE_1,)]
 
     # dbt by hand with nothing loaded since the model last built: no month is rewritten.
@@ -126,7 +143,9 @@ def test_a_new_month_or_a_revision_rebuilds_only_its_month(tmp_path):
     assert all(distinct == 1 and built > third[JUNE][2] for _, distinct, built in moved.values())
     assert len({built for _, _, built in moved.values()}) == 1
     assert query(warehouse, "select count(*) from marts.fct_ae_provider_month where region_name = 'London'") == [(0,)]
-    assert query(warehouse, "select count(distinct month_start) from marts.fct_ae_provider_month where region_name = 'London (renamed)'") == [(3,)]
+    assert query(
+        warehouse, "select count(distinct month_start) from marts.fct_ae_provider_month where region_name = 'London (renamed)'"
+    ) == [(3,)]
 
     # The System Mapping moves an organisation to another ICB: every month is rebuilt again (the
     # model compares the reference data its last build used, meta.reference_as_built, with today's).
@@ -169,7 +188,10 @@ def test_a_failing_test_keeps_its_mark_and_checks_the_same_rows_again(tmp_path):
         original = con.execute(
             "select over_4h_type_1 from raw.uec_ae_monthly where org_code = 'R1K' and _period = ?", [JUNE]
         ).fetchone()[0]
-        con.execute("update raw.uec_ae_monthly set _loaded_at = ? where _period = ?", [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), JUNE])
+        con.execute(
+            "update raw.uec_ae_monthly set _loaded_at = ? where _period = ?",
+            [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), JUNE],
+        )
         con.execute("update raw.uec_ae_monthly set over_4h_type_1 = 10000000 where org_code = 'R1K' and _period = ?", [JUNE])
     finally:
         con.close()
@@ -187,7 +209,10 @@ def test_a_failing_test_keeps_its_mark_and_checks_the_same_rows_again(tmp_path):
     # test's mark moves.
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute("update raw.uec_ae_monthly set _loaded_at = ? where _period = ?", [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), JUNE])
+        con.execute(
+            "update raw.uec_ae_monthly set _loaded_at = ? where _period = ?",
+            [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), JUNE],
+        )
         con.execute("update raw.uec_ae_monthly set over_4h_type_1 = ? where org_code = 'R1K' and _period = ?", [original, JUNE])
     finally:
         con.close()
@@ -196,7 +221,8 @@ def test_a_failing_test_keeps_its_mark_and_checks_the_same_rows_again(tmp_path):
     assert query(
         warehouse,
         "select attendances_over_4h <= ae_attendances, built_at > (select min(built_at) from marts.fct_ae_provider_month) "
-        "from marts.fct_ae_provider_month where org_code = 'R1K' and month_start = ?", [JUNE],
+        "from marts.fct_ae_provider_month where org_code = 'R1K' and month_start = ?",
+        [JUNE],
     ) == [(True, True)]
     # Only June was rebuilt, every one of its rows; May is as the first build wrote it.
     months = built_at_by_month(warehouse)

@@ -34,6 +34,8 @@ def test_every_column_a_mart_produces_is_documented_and_typed_as_built(built_hom
     assert undocumented_columns(manifest, {name: [c for c, _ in columns] for name, columns in built.items()}) == []
     # The YAML's type, as DuckDB reads it (`string` is VARCHAR), is the built column's type, in order.
     for node in mart_models(manifest):
-        declared = [(name, str(duckdb.sql(f"select cast(null as {column['data_type']})").types[0]))
-                    for name, column in node["columns"].items()]
+        declared = [
+            (name, str(duckdb.sql(f"select cast(null as {column['data_type']})").types[0]))
+            for name, column in node["columns"].items()
+        ]
         assert built[node["name"]] == declared, node["name"]

@@ -29,8 +29,11 @@ def england_row(name: str, question: str) -> float:
 
 @pytest.mark.parametrize(
     "name, month, active",
-    [("oaps-open-data-oct-2016.csv", "2016-10-01", 203), ("oaps-open-data-nov-2016.csv", "2016-11-01", 528),
-     ("oaps-open-data-feb-2017.csv", "2017-02-01", 681)],
+    [
+        ("oaps-open-data-oct-2016.csv", "2016-10-01", 203),
+        ("oaps-open-data-nov-2016.csv", "2016-11-01", 528),
+        ("oaps-open-data-feb-2017.csv", "2017-02-01", 681),
+    ],
 )
 def test_england_active_at_period_end_is_the_files_england_row(built_home, name, month, active):
     [row] = query(
@@ -52,7 +55,11 @@ def test_regions_are_the_publishers_four_and_unknown_rounded_to_5(built_home):
         "where area_level = 'region' and month_start = date '2017-02-01' order by area_code",
     )
     assert [(r["area_code"], r["oaps_active_at_period_end"]) for r in rows] == [
-        ("999", 30), ("Y54", 170), ("Y55", 190), ("Y56", 105), ("Y57", 185),
+        ("999", 30),
+        ("Y54", 170),
+        ("Y55", 190),
+        ("Y56", 105),
+        ("Y57", 185),
     ]
     assert rows[3]["area_name"] == "London Commissioning Region"
     # 680 against England's exact 681: the regions' rounding, not a lost placement.
@@ -66,7 +73,8 @@ def test_the_2016_distance_bands_stay_apart_from_the_2017_ones(built_home):
         "and breakdown = 'all' and measure_name = 'oaps_active_in_period_by_distance' and band_lower = 0 order by 1",
     )
     assert [(r["month_start"][:7], r["band"], r["value"]) for r in rows] == [
-        ("2016-11", "under 20 km", 142), ("2017-02", "under 25 km", 275),
+        ("2016-11", "under 20 km", 142),
+        ("2017-02", "under 25 km", 275),
     ]
 
 
@@ -99,10 +107,15 @@ def test_the_oaps_tests_fail_when_the_marts_are_wrong(built_home, tmp_path):
         "where area_code = 'Y56' and month_start = date '2016-11-01'"
     )
     con.close()
-    statuses = run_dbt_tests(db, tmp_path, [
-        "assert_mh_oaps_england_equals_sum_of_exact_breakdowns", "assert_mh_oaps_regions_within_rounding_of_england",
-        "mart_mh_out_of_area_month,test_type:generic",
-    ])
+    statuses = run_dbt_tests(
+        db,
+        tmp_path,
+        [
+            "assert_mh_oaps_england_equals_sum_of_exact_breakdowns",
+            "assert_mh_oaps_regions_within_rounding_of_england",
+            "mart_mh_out_of_area_month,test_type:generic",
+        ],
+    )
     assert statuses["assert_mh_oaps_england_equals_sum_of_exact_breakdowns"] == "fail"
     assert statuses["assert_mh_oaps_regions_within_rounding_of_england"] == "fail"
     rounding = [name for name in statuses if name.startswith("expression_is_true_mart_mh_out_of_area_month")]

@@ -64,10 +64,14 @@ def test_every_raw_and_history_table_is_mirrored_row_for_row(built_home):
             if not (root / schema / table).is_dir():
                 # A table nothing was ever loaded into (a source with no bundled file) reaches the
                 # mirror at the next full sync, as its columns only (the last test below).
-                assert con.execute(f"select count(*) from {schema}.{table}").fetchone()[0] == 0, f"{schema}.{table} is not mirrored"
+                assert con.execute(f"select count(*) from {schema}.{table}").fetchone()[0] == 0, (
+                    f"{schema}.{table} is not mirrored"
+                )
                 continue
             total, only_duck, only_mirror = _differences(con, root, schema, table)
-            assert (only_duck, only_mirror) == (0, 0), f"{schema}.{table}: {only_duck} rows only in DuckDB, {only_mirror} only in Parquet"
+            assert (only_duck, only_mirror) == (0, 0), (
+                f"{schema}.{table}: {only_duck} rows only in DuckDB, {only_mirror} only in Parquet"
+            )
             compared += total
         assert compared > 100_000
         # The load history, which mart_revisions reads, is mirrored too.
@@ -107,7 +111,9 @@ def _land_and_load(settings, path):
 
 def test_a_revision_replaces_the_mirrored_month_and_mirrors_the_vintage_it_replaced(june, tmp_path):
     assert _land_and_load(june, uec_sample("June-2023")).status == "loaded"
-    revised = edited_vintage(uec_sample("June-2023"), tmp_path / "June-2023-revised.csv", org_code="RWY", column=TWELVE_HOURS, delta=5)
+    revised = edited_vintage(
+        uec_sample("June-2023"), tmp_path / "June-2023-revised.csv", org_code="RWY", column=TWELVE_HOURS, delta=5
+    )
     outcome = _land_and_load(june, revised)
     assert outcome.status == "loaded", outcome.message
     root = june.parquet_dir

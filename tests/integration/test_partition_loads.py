@@ -82,8 +82,12 @@ def june(tmp_path_factory):
 
 
 def test_a_load_has_lineage_on_every_row(june):
-    rows = _query(june, "select count(*), count(distinct _file_sha256), min(_row_number), max(_row_number), "
-                        "any_value(_file_name), any_value(_source_key) from raw.uec_ae_monthly where _period = ?", [JUNE])
+    rows = _query(
+        june,
+        "select count(*), count(distinct _file_sha256), min(_row_number), max(_row_number), "
+        "any_value(_file_name), any_value(_source_key) from raw.uec_ae_monthly where _period = ?",
+        [JUNE],
+    )
     count, files, first, last, name, source = rows[0]
     assert (count, files, first, source) == (204, 1, 2, "uec_ae_monthly")
     assert name == uec_sample("June-2023").name
@@ -104,8 +108,12 @@ def test_a_revised_file_replaces_the_month_and_keeps_the_old_vintage(june, copy_
     assert _ingest(june, revision).status == "landed"
     outcome = _load(june)
     assert outcome.status == "loaded", outcome.message
-    assert _query(june, "select dta_waits_over_12h from raw.uec_ae_monthly where org_code = 'RWY' and _period = ?", [JUNE]) == [(6,)]
-    assert _query(june, "select dta_waits_over_12h from raw_history.uec_ae_monthly where org_code = 'RWY' and _period = ?", [JUNE]) == [(1,)]
+    assert _query(june, "select dta_waits_over_12h from raw.uec_ae_monthly where org_code = 'RWY' and _period = ?", [JUNE]) == [
+        (6,)
+    ]
+    assert _query(
+        june, "select dta_waits_over_12h from raw_history.uec_ae_monthly where org_code = 'RWY' and _period = ?", [JUNE]
+    ) == [(1,)]
     vintages = _query(june, "select file_name, is_current from meta.partition_loads where period = ? order by loaded_at", [JUNE])
     assert vintages == [(uec_sample("June-2023").name, False), ("June-2023-revised-again.csv", True)]
     assert _query(june, "select count(*) from raw.uec_ae_monthly where _period = ?", [JUNE]) == [(204,)]
@@ -167,7 +175,9 @@ def test_a_crash_midway_through_a_load_leaves_the_previous_partition_intact(june
     assert _ingest(june, revision).status == "landed"
     proc = subprocess.run(
         [sys.executable, "-c", CRASH_SCRIPT, str(june.home), str(june.warehouse_db), JUNE],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr[-3000:]
     assert _query(june, "select * from raw.uec_ae_monthly where _period = ? order by org_code", [JUNE]) == before
@@ -175,7 +185,9 @@ def test_a_crash_midway_through_a_load_leaves_the_previous_partition_intact(june
     # After the crash, the load simply runs again and completes.
     outcome = _load(june)
     assert outcome.status == "loaded"
-    assert _query(june, "select dta_waits_over_12h from raw.uec_ae_monthly where org_code = 'RWY' and _period = ?", [JUNE]) == [(8,)]
+    assert _query(june, "select dta_waits_over_12h from raw.uec_ae_monthly where org_code = 'RWY' and _period = ?", [JUNE]) == [
+        (8,)
+    ]
 
 
 # Runs last: it loads a partial May that would set the band for June.

@@ -65,8 +65,27 @@ def _psql(server: pg.Postgres, sql: str) -> list[list[str]]:
     """Ask the database itself, with the psql client, not through Dagster."""
     env = {**os.environ, "PGPASSWORD": server.password}
     out = subprocess.run(
-        ["psql", "-h", server.host, "-p", str(server.port), "-U", server.user, "-d", server.db_name, "-At", "-F", "\t", "-c", sql],
-        capture_output=True, text=True, check=True, env=env, timeout=60,
+        [
+            "psql",
+            "-h",
+            server.host,
+            "-p",
+            str(server.port),
+            "-U",
+            server.user,
+            "-d",
+            server.db_name,
+            "-At",
+            "-F",
+            "\t",
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=60,
     ).stdout
     return [line.split("\t") for line in out.splitlines() if line]
 
@@ -110,7 +129,6 @@ def test_the_uec_slice_runs_on_postgres_storage_and_its_history_reads_back(serve
     assert rows == [["load_uec_ae_monthly", "SUCCESS"], ["build_marts", "SUCCESS"]]
     events = _psql(server, "select count(*) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'")
     assert int(events[0][0]) >= 3
-
 
 
 def test_the_deploy_instance_refuses_to_start_without_its_database_settings(tmp_path, monkeypatch):

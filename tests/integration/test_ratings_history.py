@@ -81,13 +81,18 @@ def test_current_ratings_and_the_distribution_follow_the_newest_snapshot(second_
         assert con.execute(
             "select rating, as_at_date from fct_location_rating_current where location_id = 'RM317' and service is null and key_question = 'Overall'"
         ).fetchone() == ("Good", dt.date(2025, 6, 1))
-        assert con.execute(
-            "select count(*) from fct_location_rating_current where location_id = 'RM317' and service = 'Maternity'"
-        ).fetchone()[0] == 0
-        counts = dict(con.execute(
-            "select rating, locations from mart_ratings_distribution where source = 'api' and area_level = 'england' and sector = 'All sectors' "
-            "and primary_inspection_category = 'All categories' and service is null and key_question = 'Overall'"
-        ).fetchall())
+        assert (
+            con.execute(
+                "select count(*) from fct_location_rating_current where location_id = 'RM317' and service = 'Maternity'"
+            ).fetchone()[0]
+            == 0
+        )
+        counts = dict(
+            con.execute(
+                "select rating, locations from mart_ratings_distribution where source = 'api' and area_level = 'england' and sector = 'All sectors' "
+                "and primary_inspection_category = 'All categories' and service is null and key_question = 'Overall'"
+            ).fetchall()
+        )
     # March: 97 Good, 14 Requires improvement, no Inadequate among registered locations. In June the
     # Royal Oldham moved from Requires improvement to Good and the care home from Good to Inadequate.
     assert (counts["Good"], counts["Requires improvement"], counts["Inadequate"]) == (97, 13, 1)

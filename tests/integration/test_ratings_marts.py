@@ -30,18 +30,26 @@ def test_overall_rating_counts_match_the_json(built_home):
         for d in oldham_documents()
         if d["registrationStatus"] == "Registered" and "rating" in (d.get("currentRatings") or {}).get("overall", {})
     )
-    assert expected == {"Good": 97, "Inspected but not rated": 26, "Requires improvement": 14, "Outstanding": 6, "No published rating": 6}
+    assert expected == {
+        "Good": 97,
+        "Inspected but not rated": 26,
+        "Requires improvement": 14,
+        "Outstanding": 6,
+        "No published rating": 6,
+    }
     with serving(built_home) as con:
         rows = con.execute(
             "select rating, locations, rated_locations, pct_of_rated from mart_ratings_distribution "
             "where source = 'api' and area_level = 'england' and sector = 'All sectors' and primary_inspection_category = 'All categories' "
             "and service is null and key_question = 'Overall'"
         ).fetchall()
-        current = dict(con.execute(
-            "select rating, count(*) from fct_location_rating_current join dim_location using (location_id) "
-            "where is_registered and service is null and key_question = 'Overall' "
-            "and location_id in (select location_id from fct_location_rating_history where source = 'api') group by rating"
-        ).fetchall())
+        current = dict(
+            con.execute(
+                "select rating, count(*) from fct_location_rating_current join dim_location using (location_id) "
+                "where is_registered and service is null and key_question = 'Overall' "
+                "and location_id in (select location_id from fct_location_rating_history where source = 'api') group by rating"
+            ).fetchall()
+        )
     assert {rating: n for rating, n, _, _ in rows} == dict(expected) == current
     # Percentages are over rated locations only: 97 Good of 117 rated (6 + 97 + 14).
     pct = {rating: (rated, p) for rating, _, rated, p in rows}
@@ -57,9 +65,11 @@ def test_every_current_rating_of_every_document_is_in_the_fact(built_home):
         expected += sum(("rating" in b) + len(b.get("keyQuestionRatings", [])) for b in blocks)
     with serving(built_home) as con:
         # Every rating of the capture is tracked (history keeps each source's own view) ...
-        assert con.execute(
-            "select count(*) from fct_location_rating_history where source = 'api' and is_current"
-        ).fetchone()[0] == expected == 2303
+        assert (
+            con.execute("select count(*) from fct_location_rating_history where source = 'api' and is_current").fetchone()[0]
+            == expected
+            == 2303
+        )
         # ... and is current unless a newer source holds the location: Abbey Hey Care Home is also in
         # the August 2025 CSV export, whose six ratings (Good, as in March) are its current ones.
         by_source = dict(con.execute("select source, count(*) from fct_location_rating_current group by source").fetchall())
@@ -90,11 +100,19 @@ def test_an_nhs_hospital_joins_the_trust_the_ae_facts_report_under(built_home):
 
 def test_the_royal_oldhams_services_are_rated_per_key_question(built_home):
     with serving(built_home) as con:
-        rows = dict(con.execute(
-            "select key_question, rating from fct_location_rating_current where location_id = 'RM317' and service = 'Urgent and emergency services'"
-        ).fetchall())
-    assert rows == {"Overall": "Requires improvement", "Safe": "Requires improvement", "Effective": "Requires improvement",
-                    "Caring": "Good", "Responsive": "Requires improvement", "Well-led": "Requires improvement"}
+        rows = dict(
+            con.execute(
+                "select key_question, rating from fct_location_rating_current where location_id = 'RM317' and service = 'Urgent and emergency services'"
+            ).fetchall()
+        )
+    assert rows == {
+        "Overall": "Requires improvement",
+        "Safe": "Requires improvement",
+        "Effective": "Requires improvement",
+        "Caring": "Good",
+        "Responsive": "Requires improvement",
+        "Well-led": "Requires improvement",
+    }
 
 
 def person_names() -> set[str]:
@@ -102,7 +120,9 @@ def person_names() -> set[str]:
     names = set()
     for path in OLDHAM.rglob("*_details/*.json"):
         d = json.loads(path.read_bytes())
-        contacts = list(d.get("contacts") or []) + [c for a in d.get("regulatedActivities") or [] for c in a.get("contacts") or []]
+        contacts = list(d.get("contacts") or []) + [
+            c for a in d.get("regulatedActivities") or [] for c in a.get("contacts") or []
+        ]
         names |= {f"{c['personGivenName']} {c['personFamilyName']}" for c in contacts}
     export = OLDHAM.parent / "cqc_exports_2025-08" / "Locations-head.csv"
     with open(export, encoding="utf-8-sig") as handle:
@@ -115,7 +135,14 @@ def person_names() -> set[str]:
 
 # Registered names are CQC's public register entries (a GP practice registered as "Dr Mohua
 # Chowdhury"); they name services, not the people CQC lists as their managers.
-REGISTERED_NAME_COLUMNS = {"location_name", "provider_name", "provider_name_in_export", "nhs_trust_name", "org_name", "brand_name"}
+REGISTERED_NAME_COLUMNS = {
+    "location_name",
+    "provider_name",
+    "provider_name_in_export",
+    "nhs_trust_name",
+    "org_name",
+    "brand_name",
+}
 
 
 def test_no_person_named_as_a_contact_or_manager_reaches_raw_or_the_marts(built_home):

@@ -51,15 +51,26 @@ def test_a_revised_month_replaces_the_first_vintage_and_mart_revisions_shows_the
         serving,
         "select source_key, cast(period as varchar), vintage_number, previous_file_name, revised_file_name, row_key, "
         "measure, previous_value, revised_value, change, change_type from mart_revisions",
-    ) == [(
-        "uec_ae_monthly", "2023-06-01", 2, "Monthly-AE-June-2023.csv", real.name, "R1K",
-        "ae_attendances_type_1", R1K_TYPE_1 + 100.0, float(R1K_TYPE_1), -100.0, "value changed",
-    )]
+    ) == [
+        (
+            "uec_ae_monthly",
+            "2023-06-01",
+            2,
+            "Monthly-AE-June-2023.csv",
+            real.name,
+            "R1K",
+            "ae_attendances_type_1",
+            R1K_TYPE_1 + 100.0,
+            float(R1K_TYPE_1),
+            -100.0,
+            "value changed",
+        )
+    ]
     # Both vintages are kept: the first one's rows in raw_history, its load in meta.partition_loads.
     warehouse = home / "warehouse.duckdb"
     assert query(
         warehouse, "select file_name, is_current from meta.partition_loads where period = '2023-06-01' order by loaded_at"
     ) == [("Monthly-AE-June-2023.csv", False), (real.name, True)]
-    assert query(
-        warehouse, "select ae_attendances_type_1 from raw_history.uec_ae_monthly where org_code = 'R1K'"
-    ) == [(R1K_TYPE_1 + 100,)]
+    assert query(warehouse, "select ae_attendances_type_1 from raw_history.uec_ae_monthly where org_code = 'R1K'") == [
+        (R1K_TYPE_1 + 100,)
+    ]

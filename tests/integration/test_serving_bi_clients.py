@@ -49,7 +49,9 @@ def test_superset_sqlalchemy_uri_reflects_and_queries_the_marts(built_home):
 
         with engine.connect() as con:
             rows = {r.region_name: r for r in con.execute(text(FIGURE_20_SQL))}
-        assert {region: (rows[region].dta_waits_over_12h, rows[region].emergency_admissions_via_ae) for region in FIGURE_20} == FIGURE_20
+        assert {
+            region: (rows[region].dta_waits_over_12h, rows[region].emergency_admissions_via_ae) for region in FIGURE_20
+        } == FIGURE_20
     finally:
         engine.dispose()
 
@@ -123,7 +125,10 @@ def test_the_duckdb_cli_reads_figure_20_read_only(built_home):
     result = subprocess.run([*cli, "-csv", "-c", FIGURE_20_SQL], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = {r["region_name"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
-    assert {region: (int(rows[region]["dta_waits_over_12h"]), int(rows[region]["emergency_admissions_via_ae"])) for region in FIGURE_20} == FIGURE_20
+    assert {
+        region: (int(rows[region]["dta_waits_over_12h"]), int(rows[region]["emergency_admissions_via_ae"]))
+        for region in FIGURE_20
+    } == FIGURE_20
 
     version = subprocess.run([*cli, "-csv", "-noheader", "-c", "select version()"], capture_output=True, text=True, timeout=300)
     assert version.stdout.strip().startswith("v1.4."), version.stdout

@@ -22,9 +22,9 @@ def test_a_mart_view_and_its_columns_carry_the_yaml_descriptions(built_home):
     try:
         (comment,) = con.execute("select comment from duckdb_views() where view_name = 'mart_uec_region_month'").fetchone()
         assert comment == " ".join(mart["description"].split())
-        comments = dict(con.execute(
-            "select column_name, comment from duckdb_columns() where table_name = 'mart_uec_region_month'"
-        ).fetchall())
+        comments = dict(
+            con.execute("select column_name, comment from duckdb_columns() where table_name = 'mart_uec_region_month'").fetchall()
+        )
     finally:
         con.close()
     described = {c["name"]: " ".join(c["description"].split()) for c in mart["columns"] if c.get("description")}

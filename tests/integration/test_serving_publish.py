@@ -173,7 +173,9 @@ def test_a_new_month_writes_one_file_and_links_the_months_already_published(mont
     first = publish(months, [FACT], serving, grace_s=0, partition_by={FACT: "month_start"})
     assert (first.files_written, first.files_linked) == (3, 0)
     assert sorted(_files(serving, first.version)) == [
-        "part-2023-04-01.parquet", "part-2023-05-01.parquet", "part-2023-06-01.parquet",
+        "part-2023-04-01.parquet",
+        "part-2023-05-01.parquet",
+        "part-2023-06-01.parquet",
     ]
     before = _files(serving, first.version)
 

@@ -52,9 +52,13 @@ def test_one_row_per_icb_and_month(serving):
 def test_greater_manchester_june_2024_ae_and_sickness_from_the_bundled_files(serving):
     # Recompute from the publisher's files: the A&E CSV's organisations that the System Mapping places
     # in NHS Greater Manchester ICB, and the sickness absence CSV's organisations under its ICS code.
-    mapping = {r["Code"]: r["ICB Code"] for r in csv.DictReader((DBT_PROJECT_DIR / "seeds" / "reference" / "nhse_system_mapping.csv").open())}
+    mapping = {
+        r["Code"]: r["ICB Code"]
+        for r in csv.DictReader((DBT_PROJECT_DIR / "seeds" / "reference" / "nhse_system_mapping.csv").open())
+    }
     ae = [
-        r for r in csv.DictReader((SAMPLES_DIR / "uec" / "Monthly-AE-June-2024.csv").open(encoding="utf-8-sig"))
+        r
+        for r in csv.DictReader((SAMPLES_DIR / "uec" / "Monthly-AE-June-2024.csv").open(encoding="utf-8-sig"))
         if mapping.get(r["Org Code"]) == GREATER_MANCHESTER
     ]
     waits = sum(_number(r["Patients who have waited 12+ hrs from DTA to admission"]) for r in ae)
@@ -62,7 +66,8 @@ def test_greater_manchester_june_2024_ae_and_sickness_from_the_bundled_files(ser
         _number(r[f"Emergency admissions via A&E - {kind}"]) for r in ae for kind in ("Type 1", "Type 2", "Other A&E department")
     )
     absence = [
-        r for r in csv.DictReader(open(SAMPLES_DIR / "workforce" / "sickness_absence_monthly" / "nhs_sickness_absence_2024-06.csv"))
+        r
+        for r in csv.DictReader(open(SAMPLES_DIR / "workforce" / "sickness_absence_monthly" / "nhs_sickness_absence_2024-06.csv"))
         if r["ICS_CODE"] == GREATER_MANCHESTER
     ]
     lost = sum(float(r["FTE_DAYS_LOST"]) for r in absence)
@@ -70,7 +75,11 @@ def test_greater_manchester_june_2024_ae_and_sickness_from_the_bundled_files(ser
 
     row = _row(serving, GREATER_MANCHESTER, "2024-06-01")
     assert row["icb_name"] == "NHS Greater Manchester Integrated Care Board" and row["region_name"] == "North West"
-    assert (row["ae_reporting_organisations"], row["dta_waits_over_12h"], row["emergency_admissions_via_ae"]) == (len(ae), waits, admissions)
+    assert (row["ae_reporting_organisations"], row["dta_waits_over_12h"], row["emergency_admissions_via_ae"]) == (
+        len(ae),
+        waits,
+        admissions,
+    )
     assert (waits, admissions) == (2596, 22519)
     assert round(row["pct_dta_over_12h"], 1) == 11.5
     assert row["sickness_reporting_organisations"] == len(absence) == 11
@@ -79,13 +88,13 @@ def test_greater_manchester_june_2024_ae_and_sickness_from_the_bundled_files(ser
 
 
 def test_ae_by_icb_adds_up_to_england_less_organisations_outside_the_mapping(serving):
-    england, = serving.execute(
+    (england,) = serving.execute(
         "select dta_waits_over_12h from mart_uec_region_month where is_england and month_start = date '2023-06-01'"
     ).fetchone()
-    unmapped, = serving.execute(
+    (unmapped,) = serving.execute(
         "select coalesce(sum(dta_waits_over_12h), 0) from fct_ae_provider_month where icb_code is null and month_start = date '2023-06-01'"
     ).fetchone()
-    by_icb, = serving.execute(
+    (by_icb,) = serving.execute(
         "select sum(dta_waits_over_12h) from mart_system_overview where month_start = date '2023-06-01'"
     ).fetchone()
     assert england == 26488
@@ -115,10 +124,15 @@ def test_ratings_at_the_latest_month_are_the_current_ratings_of_registered_locat
     assert row["pct_rated_requires_improvement_or_inadequate"] == pytest.approx(100 * expected_poor / expected_rated)
 
     # The API capture's own documents agree on the share rated requires improvement or inadequate.
-    documents = [json.load(open(f)) for f in glob.glob(str(SAMPLES_DIR / "ratings" / "cqc_api_oldham_2025-03" / "location_details" / "*.json"))]
+    documents = [
+        json.load(open(f))
+        for f in glob.glob(str(SAMPLES_DIR / "ratings" / "cqc_api_oldham_2025-03" / "location_details" / "*.json"))
+    ]
     overall = [
-        d["currentRatings"]["overall"]["rating"] for d in documents
-        if d.get("registrationStatus") == "Registered" and d.get("onspdIcbCode")
+        d["currentRatings"]["overall"]["rating"]
+        for d in documents
+        if d.get("registrationStatus") == "Registered"
+        and d.get("onspdIcbCode")
         and ((d.get("currentRatings") or {}).get("overall") or {}).get("rating") in RATED
     ]
     poor = sum(r in RATED[2:] for r in overall)
@@ -127,9 +141,7 @@ def test_ratings_at_the_latest_month_are_the_current_ratings_of_registered_locat
     early = _row(serving, GREATER_MANCHESTER, "2020-04-01")
     assert early["rated_locations"] < row["rated_locations"]
     # No CQC capture places a location in, say, Devon: its columns stay NULL rather than zero.
-    devon = serving.execute(
-        "select count(rated_locations) from mart_system_overview where icb_name like '%Devon%'"
-    ).fetchone()[0]
+    devon = serving.execute("select count(rated_locations) from mart_system_overview where icb_name like '%Devon%'").fetchone()[0]
     assert devon == 0
 
 

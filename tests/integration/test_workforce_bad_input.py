@@ -2,7 +2,6 @@
 with a message naming the broken promise, the month's last good data stays; a symbol where the
 publisher always writes a number is rejected before landing, naming the row and column."""
 
-
 from tests.support.gate_fixtures import Warehouse
 from dagster_project.settings import SAMPLES_DIR
 from dagster_project.sources.workforce import NHS_SICKNESS_ABSENCE_MONTHLY as SICKNESS, NHS_STAFF_FTE as FTE
@@ -25,8 +24,13 @@ def test_a_rate_above_100_is_quarantined_and_april_keeps_its_data(tmp_path):
     path = damaged(tmp_path, APRIL_2024, "1868.54684,52881.10823,3.53", "1868.54684,52881.10823,103.53")
     _, [outcome] = warehouse.take(SICKNESS, path)
     assert outcome.status == "quarantined"
-    assert "sickness_absence_rate_percent" in outcome.message and "The published rate is days lost / days available" in outcome.message
-    assert warehouse.query("select sickness_absence_rate_percent from raw.nhs_sickness_absence_monthly where org_code = '0AR'") == [(3.53,)]
+    assert (
+        "sickness_absence_rate_percent" in outcome.message
+        and "The published rate is days lost / days available" in outcome.message
+    )
+    assert warehouse.query(
+        "select sickness_absence_rate_percent from raw.nhs_sickness_absence_monthly where org_code = '0AR'"
+    ) == [(3.53,)]
     assert warehouse.query("select count(*) from meta.load_failures where source_key = 'nhs_sickness_absence_monthly'") == [(1,)]
 
 

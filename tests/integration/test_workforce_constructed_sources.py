@@ -23,7 +23,9 @@ def home(tmp_path_factory, built_home):
     home = folder / "home"
     shutil.copytree(built_home, home)
     files = [
-        sace_workbook(folder / "constructed-sace-2023-24.xlsx", title="Survey of Adult Carers in England, 2023-24: measures by council"),
+        sace_workbook(
+            folder / "constructed-sace-2023-24.xlsx", title="Survey of Adult Carers in England, 2023-24: measures by council"
+        ),
         vacancies_csv(folder / "constructed-vacancies-2022-23-q1.csv"),
         staff_survey_workbook(folder / "constructed-nss-2022.xlsx", 2022, ["q23a", "q23b", "q23c", "q23d", "q20a"]),
         staff_survey_workbook(folder / "constructed-nss-2023.xlsx", 2023, ["q25a", "q25b", "q25c", "q25d"]),
@@ -53,11 +55,15 @@ def test_the_friend_or_relative_question_is_one_measure_across_its_renumbering(h
 
 
 def test_a_question_the_seed_does_not_map_stays_with_no_measure_name(home):
-    assert warehouse(home, "select distinct measure_name from staging.stg_workforce__staff_survey where question_code = 'q20a'") == [(None,)]
+    assert warehouse(
+        home, "select distinct measure_name from staging.stg_workforce__staff_survey where question_code = 'q20a'"
+    ) == [(None,)]
 
 
 def test_suppressed_staff_survey_results_stay_missing(home):
-    assert warehouse(home, "select count(*) from staging.stg_workforce__staff_survey where org_code = 'RY6' and percent_positive is not null") == [(0,)]
+    assert warehouse(
+        home, "select count(*) from staging.stg_workforce__staff_survey where org_code = 'RY6' and percent_positive is not null"
+    ) == [(0,)]
 
 
 def test_survey_of_adult_carers_rows_reach_the_carers_fact_with_their_status(home):
@@ -75,7 +81,9 @@ def test_survey_of_adult_carers_rows_reach_the_carers_fact_with_their_status(hom
 
 
 def test_vacancies_are_staged_by_region_and_staff_group(home):
-    rows = warehouse(home, "select count(*), sum(vacancy_fte) from staging.stg_workforce__vacancies where staff_group = 'Registered nursing'")
+    rows = warehouse(
+        home, "select count(*), sum(vacancy_fte) from staging.stg_workforce__vacancies where staff_group = 'Registered nursing'"
+    )
     assert rows == [(7, 30100.0)]
 
 

@@ -23,7 +23,10 @@ def query(home, sql):
 
 
 def test_every_organisation_in_every_month_is_in_the_fact_including_icbs_and_support_units(built_home):
-    rows = query(built_home, "select cast(month_start as varchar) as month, org_type, count(*) as n from fct_sickness_absence_org_month group by all")
+    rows = query(
+        built_home,
+        "select cast(month_start as varchar) as month, org_type, count(*) as n from fct_sickness_absence_org_month group by all",
+    )
     counts = defaultdict(int)
     for r in rows:
         counts[r["month"]] += r["n"]
@@ -52,7 +55,10 @@ def test_england_rate_each_month_is_summed_days_lost_over_summed_days_available(
 
 
 def test_each_organisations_recomputed_rate_matches_the_publishers_to_its_rounding(built_home):
-    [row] = query(built_home, "select max(abs(sickness_absence_rate - publisher_rate_percent)) as worst, count(*) as n from fct_sickness_absence_org_month")
+    [row] = query(
+        built_home,
+        "select max(abs(sickness_absence_rate - publisher_rate_percent)) as worst, count(*) as n from fct_sickness_absence_org_month",
+    )
     assert row["n"] == 3394 and row["worst"] <= 0.005 + 1e-9
 
 
@@ -70,7 +76,10 @@ def test_fte_is_counted_once_not_with_the_publishers_subtotals(built_home):
 
 
 def test_doctors_grades_are_one_staff_group(built_home):
-    rows = query(built_home, "select staff_group, fte from fct_staff_fte_org_month where org_code = 'RX1' and month_start = date '2009-09-01'")
+    rows = query(
+        built_home,
+        "select staff_group, fte from fct_staff_fte_org_month where org_code = 'RX1' and month_start = date '2009-09-01'",
+    )
     groups = {r["staff_group"]: r["fte"] for r in rows}
     assert groups["HCHS doctors"] == pytest.approx(1330.75227, abs=0.001)  # the publisher's "All grades" subtotal
     assert "All staff groups" not in groups
@@ -92,15 +101,23 @@ def test_the_workforce_tests_fail_when_the_marts_are_wrong(built_home, tmp_path)
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(built_home / "warehouse.duckdb", db)
     con = duckdb.connect(str(db))
-    con.execute("update marts.mart_workforce_region_month set sickness_absence_rate = sickness_absence_rate + 0.01 where region_code = 'ENG' and month_start = date '2024-04-01' and breakdown_value = 'All organisation types'")
+    con.execute(
+        "update marts.mart_workforce_region_month set sickness_absence_rate = sickness_absence_rate + 0.01 where region_code = 'ENG' and month_start = date '2024-04-01' and breakdown_value = 'All organisation types'"
+    )
     con.execute("update marts.fct_staff_fte_org_month set fte = fte * 2 where org_code = 'RX1' and staff_group = 'Midwives'")
-    con.execute("update marts.fct_sickness_absence_org_month set sickness_absence_rate = sickness_absence_rate + 0.006 where org_code = '0AR'")
+    con.execute(
+        "update marts.fct_sickness_absence_org_month set sickness_absence_rate = sickness_absence_rate + 0.006 where org_code = '0AR'"
+    )
     con.close()
-    statuses = run_dbt_tests(db, tmp_path, [
-        "assert_workforce_england_sickness_rate_is_ratio_of_summed_days",
-        "assert_workforce_staff_fte_matches_publisher_totals",
-        "fct_sickness_absence_org_month,test_type:generic,test_name:expression_is_true",
-    ])
+    statuses = run_dbt_tests(
+        db,
+        tmp_path,
+        [
+            "assert_workforce_england_sickness_rate_is_ratio_of_summed_days",
+            "assert_workforce_staff_fte_matches_publisher_totals",
+            "fct_sickness_absence_org_month,test_type:generic,test_name:expression_is_true",
+        ],
+    )
     assert statuses["assert_workforce_england_sickness_rate_is_ratio_of_summed_days"] == "fail"
     assert statuses["assert_workforce_staff_fte_matches_publisher_totals"] == "fail"
     rate_tests = {name: status for name, status in statuses.items() if name.startswith("expression_is_true_fct_sickness")}

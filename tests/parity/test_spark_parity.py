@@ -92,7 +92,8 @@ def test_every_model_seed_snapshot_and_test_builds_on_spark(spark_home):
     assert {kind: len(by_type.get(kind, [])) for kind in expected} == expected
     # An exposure (dbt/models/exposures.yml) has nothing to build: dbt reports it as no-op.
     failed = [
-        f"{r['unique_id']}: {r['status']} {r.get('message')}" for r in results
+        f"{r['unique_id']}: {r['status']} {r.get('message')}"
+        for r in results
         if r["status"] not in ("success", "pass", "warn") and not (kind_of(r) == "exposure" and r["status"] == "no-op")
     ]
     assert not failed, "\n".join(failed)
@@ -179,8 +180,11 @@ def second_load(built_home, tmp_path_factory):
         settings = _settings_for(home).replace(source_urls={"cqc_api": api.base_url}, http_backoff_s=0.01)
         capture_to_landing(settings, now=JUNE_2025)
     revised = edited_vintage(
-        uec_sample("June-2023"), home.parent / "Monthly-AE-June-2023-revised.csv",
-        org_code="R1K", column="A&E attendances Type 1", delta=100,
+        uec_sample("June-2023"),
+        home.parent / "Monthly-AE-June-2023-revised.csv",
+        org_code="R1K",
+        column="A&E attendances Type 1",
+        delta=100,
     )
     run_cli("ingest", str(revised), home=home, check=True)
     result = run_cli("build", "--no-samples", home=home)
@@ -196,7 +200,10 @@ def test_rating_history_and_revisions_are_the_same_on_duckdb_and_spark(second_lo
     try:
         for table in ("fct_location_rating_history", "mart_revisions"):
             comparison = compare(
-                con, table, f"duck.marts.{table}", settings.spark_dir / "warehouse" / "marts.db" / table,
+                con,
+                table,
+                f"duck.marts.{table}",
+                settings.spark_dir / "warehouse" / "marts.db" / table,
                 per_build=_per_build_columns().get(table, ()),
             )
             assert comparison.equal, comparison.describe()

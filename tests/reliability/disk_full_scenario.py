@@ -1,9 +1,9 @@
 """Run inside a size-limited place (see test_disk_full.py) and report what happened as JSON on stdout.
 
-    python -m tests.reliability.disk_full_scenario HOME SMALL_FILE LARGE_FILE URL
-        land one file, then try to land a file and download a file that do not fit (HOME is full)
-    python -m tests.reliability.disk_full_scenario --sensor HOME LARGE_FILE
-        the landing sensor takes a dropped file whose copy does not fit (HOME/landing is full)
+python -m tests.reliability.disk_full_scenario HOME SMALL_FILE LARGE_FILE URL
+    land one file, then try to land a file and download a file that do not fit (HOME is full)
+python -m tests.reliability.disk_full_scenario --sensor HOME LARGE_FILE
+    the landing sensor takes a dropped file whose copy does not fit (HOME/landing is full)
 """
 
 from __future__ import annotations
@@ -40,12 +40,18 @@ def sensor(home: Path, large: Path) -> None:
     con = __import__("duckdb").connect(str(settings.alerts_db), read_only=True)
     alerts = con.execute("select kind, title from alerts").fetchall()
     con.close()
-    print(json.dumps({
-        "results": [{"status": r.status, "message": r.message} for r in results],
-        "incoming": sorted(p.name for p in settings.incoming_dir.iterdir()),
-        "landing": _listing(settings.landing_dir / "uec_ae_monthly") if (settings.landing_dir / "uec_ae_monthly").exists() else [],
-        "alerts": alerts,
-    }))
+    print(
+        json.dumps(
+            {
+                "results": [{"status": r.status, "message": r.message} for r in results],
+                "incoming": sorted(p.name for p in settings.incoming_dir.iterdir()),
+                "landing": _listing(settings.landing_dir / "uec_ae_monthly")
+                if (settings.landing_dir / "uec_ae_monthly").exists()
+                else [],
+                "alerts": alerts,
+            }
+        )
+    )
 
 
 def main() -> None:

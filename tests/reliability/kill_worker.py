@@ -49,11 +49,29 @@ from dagster_project.warehouse import open_warehouse
 # Kill points: calls that change what is on disk. File-system calls are seen by a profile hook
 # (os.* and fcntl.flock by module, writes and flushes on real files); DuckDB's methods are not
 # Python-visible calls (nanobind), so connections opened by the warehouse's own code are wrapped.
-POSIX_EFFECTS = frozenset({"replace", "rename", "fsync", "unlink", "link", "mkdir", "rmdir", "chmod", "truncate",
-                           "ftruncate", "utime", "open", "write", "close", "flock"})
+POSIX_EFFECTS = frozenset(
+    {
+        "replace",
+        "rename",
+        "fsync",
+        "unlink",
+        "link",
+        "mkdir",
+        "rmdir",
+        "chmod",
+        "truncate",
+        "ftruncate",
+        "utime",
+        "open",
+        "write",
+        "close",
+        "flock",
+    }
+)
 FILE_EFFECTS = frozenset({"write", "flush", "truncate"})
-DUCKDB_EFFECTS = frozenset({"execute", "executemany", "register", "unregister", "checkpoint", "close", "commit",
-                            "rollback", "begin", "sql", "query"})
+DUCKDB_EFFECTS = frozenset(
+    {"execute", "executemany", "register", "unregister", "checkpoint", "close", "commit", "rollback", "begin", "sql", "query"}
+)
 OWN_CODE = str(Path(__file__).resolve().parents[2] / "dagster_project")
 
 

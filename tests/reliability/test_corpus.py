@@ -221,8 +221,9 @@ PEAK_MEMORY_LIMIT_MB = 512
 
 
 def _in_subprocess(path, home, mode) -> dict:
-    proc = subprocess.run([sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(path), str(home), mode],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(path), str(home), mode], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -35,8 +35,9 @@ def _in_tmpfs(home, command, size=TMPFS_SIZE):
     mount = f'mount -t tmpfs -o size={size} tmpfs "$0" && exec "$@"'
     for unshare in (["unshare", "--mount", "--propagation", "private"], ["unshare", "--user", "--map-root-user", "--mount"]):
         try:
-            proc = subprocess.run([*unshare, "sh", "-c", mount, str(home), *command], capture_output=True, text=True,
-                                  timeout=300, cwd=PROJECT_ROOT)
+            proc = subprocess.run(
+                [*unshare, "sh", "-c", mount, str(home), *command], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT
+            )
         except FileNotFoundError:
             return None
         if proc.returncode == 0:
@@ -97,8 +98,11 @@ def test_the_landing_sensor_keeps_a_dropped_file_it_could_not_store_and_alerts(t
     # landing/ (with landing/incoming/ in it) is a 128 KB tmpfs: the 88 KB dropped file fits, its copy does not.
     home = tmp_path / "home"
     (home / "landing").mkdir(parents=True)
-    proc = _in_tmpfs(home / "landing", [sys.executable, "-m", "tests.reliability.disk_full_scenario", "--sensor", str(home), str(large_file)],
-                     size="128k")
+    proc = _in_tmpfs(
+        home / "landing",
+        [sys.executable, "-m", "tests.reliability.disk_full_scenario", "--sensor", str(home), str(large_file)],
+        size="128k",
+    )
     if proc is None:
         pytest.skip("cannot mount a tmpfs here (no unshare, no root, no user namespaces)")
     report = json.loads(proc.stdout.strip().splitlines()[-1])

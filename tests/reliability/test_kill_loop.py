@@ -83,13 +83,20 @@ class Worker:
     def __init__(self, home: Path) -> None:
         self.home = home
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.reliability.kill_worker"], cwd=PROJECT_ROOT,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "tests.reliability.kill_worker"],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
 
     def start(self, vintages: list[Vintage], kill_at_step: int | None = None) -> int:
-        request = {"home": str(self.home), "files": [str(v.path) for v in vintages],
-                   "periods": sorted(MONTHS), "kill_at_step": kill_at_step}
+        request = {
+            "home": str(self.home),
+            "files": [str(v.path) for v in vintages],
+            "periods": sorted(MONTHS),
+            "kill_at_step": kill_at_step,
+        }
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())["pid"]
@@ -125,8 +132,9 @@ def serving_state(home: Path) -> tuple | None:
         return None
     con = _read_only(db)
     try:
-        rows = con.execute("select period, file_sha256, providers, dta_waits_over_12h, england_total "
-                           "from partition_summary order by period").fetchall()
+        rows = con.execute(
+            "select period, file_sha256, providers, dta_waits_over_12h, england_total from partition_summary order by period"
+        ).fetchall()
         assert con.execute("select count(*) from _publication").fetchone()[0] == 1
         return tuple(rows)
     finally:
@@ -145,8 +153,9 @@ def raw_vintages(home: Path) -> dict[str, str]:
             assert len(shas) == 1, f"{period} mixes vintages {shas}"
             found[period] = (shas[0], rows, waits)
         totals = dict(con.execute("select _period, list(_file_sha256) from raw.uec_ae_monthly__totals group by 1").fetchall())
-        current = dict(con.execute(
-            "select period, list(file_sha256) from meta.partition_loads where is_current group by 1").fetchall())
+        current = dict(
+            con.execute("select period, list(file_sha256) from meta.partition_loads where is_current group by 1").fetchall()
+        )
     finally:
         con.close()
     for period, (sha, _, _) in found.items():
@@ -245,8 +254,10 @@ def test_sigkill_at_random_points_during_load_and_publish(tmp_path):
                 assert stale == [], f"temporary files outlived a restart: {stale}"
             last_temp_sweep_deadline = restart_began - TEMP_MIN_AGE_S
             current, published = new, expected_new
-        print(f"kill loop: {kills} kills in {iteration} iterations ({by_mode['step']} at a random effect of "
-              f"{full_steps}, {by_mode['time']} at a random time within {full_seconds:.1f} s); every restart completed "
-              f"(mean {restart_seconds / iteration:.1f} s)")
+        print(
+            f"kill loop: {kills} kills in {iteration} iterations ({by_mode['step']} at a random effect of "
+            f"{full_steps}, {by_mode['time']} at a random time within {full_seconds:.1f} s); every restart completed "
+            f"(mean {restart_seconds / iteration:.1f} s)"
+        )
     finally:
         worker.close()

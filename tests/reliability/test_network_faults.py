@@ -59,12 +59,15 @@ def test_one_fault_is_retried_and_the_file_arrives_whole(publisher, tmp_path, fa
     assert _nothing_partial(tmp_path / "dl") == [result.path.name]
 
 
-@pytest.mark.parametrize("fault, met", [
-    ("reset", "reset"),
-    ("drop", "Server disconnected"),
-    ("short_body", "without sending complete message body"),
-    ("503", "HTTP 503"),
-])
+@pytest.mark.parametrize(
+    "fault, met",
+    [
+        ("reset", "reset"),
+        ("drop", "Server disconnected"),
+        ("short_body", "without sending complete message body"),
+        ("503", "HTTP 503"),
+    ],
+)
 def test_a_fault_that_persists_fails_clearly_after_the_retry_limit(publisher, tmp_path, fault, met):
     pub, server = publisher
     pub.faults = [fault] * 10
@@ -181,7 +184,8 @@ def test_a_publication_that_cannot_be_fetched_is_alerted_with_each_attempt(home)
         pub.faults = []
         _sensor(settings)(build_sensor_context(instance=instance, cursor=result.cursor))
         assert [f.periods for f in LandingStore(settings.landing_dir, settings.quarantine_dir).files("uec_ae_monthly")] == [
-            ("2023-06-01",)]
+            ("2023-06-01",)
+        ]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from dagster_project.definitions import build_definitions

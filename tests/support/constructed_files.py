@@ -79,7 +79,9 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
         z.writestr("_rels/.rels", _ROOT_RELS)
         z.writestr(
             "xl/workbook.xml",
-            _WORKBOOK.format(sheets="".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))),
+            _WORKBOOK.format(
+                sheets="".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
+            ),
         )
         z.writestr(
             "xl/_rels/workbook.xml.rels",
@@ -102,10 +104,19 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
 
 SACE_TITLE = "Personal Social Services Survey of Adult Carers in England, 2021-22: measures by council"
 SACE_HEADER = [
-    "ONS code", "Council", "Region", "1D: Carer-reported quality of life score", "1I2: Carers who have as much social contact as they would like",
-    "3B: Overall satisfaction of carers with social services", "3C", "3D2", "I have as much control over my daily life as I want",
-    "I'm able to spend my time as I want, doing things I value or enjoy", "Caring has caused financial difficulties",
-    "Support to have a break from caring for between 1 and 24 hours", "Support to have a break from caring for more than 24 hours",
+    "ONS code",
+    "Council",
+    "Region",
+    "1D: Carer-reported quality of life score",
+    "1I2: Carers who have as much social contact as they would like",
+    "3B: Overall satisfaction of carers with social services",
+    "3C",
+    "3D2",
+    "I have as much control over my daily life as I want",
+    "I'm able to spend my time as I want, doing things I value or enjoy",
+    "Caring has caused financial difficulties",
+    "Support to have a break from caring for between 1 and 24 hours",
+    "Support to have a break from caring for more than 24 hours",
     "Support to have a break from caring at short notice or in an emergency",
 ]
 SACE_ROWS = [
@@ -136,9 +147,24 @@ def sace_workbook(path: Path, rows: list[list[Any]] | None = None, title: str = 
     )
 
 
-VACANCY_HEADER = ["PERIOD", "NHSE_REGION_CODE", "NHSE_REGION_NAME", "STAFF_GROUP", "VACANCY_FTE", "PLANNED_WORKFORCE_FTE", "VACANCY_RATE"]
-REGIONS = [("Y56", "London"), ("Y58", "South West"), ("Y59", "South East"), ("Y60", "Midlands"),
-           ("Y61", "East of England"), ("Y62", "North West"), ("Y63", "North East and Yorkshire")]
+VACANCY_HEADER = [
+    "PERIOD",
+    "NHSE_REGION_CODE",
+    "NHSE_REGION_NAME",
+    "STAFF_GROUP",
+    "VACANCY_FTE",
+    "PLANNED_WORKFORCE_FTE",
+    "VACANCY_RATE",
+]
+REGIONS = [
+    ("Y56", "London"),
+    ("Y58", "South West"),
+    ("Y59", "South East"),
+    ("Y60", "Midlands"),
+    ("Y61", "East of England"),
+    ("Y62", "North West"),
+    ("Y63", "North East and Yorkshire"),
+]
 
 
 def vacancies_rows(period: str = "2022-23 Q1") -> list[list[Any]]:
@@ -150,7 +176,17 @@ def vacancies_rows(period: str = "2022-23 Q1") -> list[list[Any]]:
             vacancies, planned = base + 100 * i, (base + 100 * i) * 9
             total_vacancies, total_planned = total_vacancies + vacancies, total_planned + planned
             rows.append([period, code, name, group, vacancies, planned, round(100 * vacancies / planned, 1)])
-        rows.append([period, "E92000001", "England", group, total_vacancies, total_planned, round(100 * total_vacancies / total_planned, 1)])
+        rows.append(
+            [
+                period,
+                "E92000001",
+                "England",
+                group,
+                total_vacancies,
+                total_planned,
+                round(100 * total_vacancies / total_planned, 1),
+            ]
+        )
     return rows
 
 

@@ -115,7 +115,7 @@ class CqcLoopbackApi:
         url = urlparse(raw_path)
         if not url.path.startswith(ROOT + "/"):
             return 404, b'{"message": "not found"}', {}
-        path = url.path[len(ROOT):]
+        path = url.path[len(ROOT) :]
         if self.api_key is not None and headers.get("Ocp-Apim-Subscription-Key") != self.api_key:
             return 401, b'{"statusCode": 401, "message": "Access denied due to missing subscription key."}', {}
         if self.faults.get(path):

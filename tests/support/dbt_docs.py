@@ -24,8 +24,7 @@ def load_manifest(path: Path = MANIFEST) -> dict:
 def mart_models(manifest: dict) -> list[dict]:
     """Every model under models/marts/ (fqn: project, 'marts', family, ..., name), by name."""
     return sorted(
-        (node for node in manifest["nodes"].values()
-         if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]),
+        (node for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]),
         key=lambda node: node["name"],
     )
 
@@ -38,12 +37,19 @@ def undocumented_columns(manifest: dict, produced: dict[str, list[str]] | None =
     problems = []
     for node in mart_models(manifest):
         declared = node["columns"]
-        problems += [f"{node['name']}.{name}: no description" for name, column in declared.items()
-                     if not (column.get("description") or "").strip()]
+        problems += [
+            f"{node['name']}.{name}: no description"
+            for name, column in declared.items()
+            if not (column.get("description") or "").strip()
+        ]
         if produced is not None:
             built = produced.get(node["name"], [])
-            problems += [f"{node['name']}.{name}: produced by the model but not in its YAML" for name in built if name not in declared]
-            problems += [f"{node['name']}.{name}: in its YAML but not produced by the model" for name in declared if name not in built]
+            problems += [
+                f"{node['name']}.{name}: produced by the model but not in its YAML" for name in built if name not in declared
+            ]
+            problems += [
+                f"{node['name']}.{name}: in its YAML but not produced by the model" for name in declared if name not in built
+            ]
     return problems
 
 
@@ -54,7 +60,9 @@ def uncontracted_columns(manifest: dict) -> list[str]:
     for node in mart_models(manifest):
         if not node["config"].get("contract", {}).get("enforced"):
             problems.append(f"{node['name']}: contract not enforced")
-        problems += [f"{node['name']}.{name}: no data_type" for name, column in node["columns"].items() if not column.get("data_type")]
+        problems += [
+            f"{node['name']}.{name}: no data_type" for name, column in node["columns"].items() if not column.get("data_type")
+        ]
     return problems
 
 
@@ -62,8 +70,11 @@ REPORT_EXPOSURE = "html_report"
 
 
 def published_models(manifest: dict) -> set[str]:
-    return {node["name"] for node in manifest["nodes"].values()
-            if node["resource_type"] == "model" and node["config"]["meta"].get("publish")}
+    return {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["meta"].get("publish")
+    }
 
 
 def exposure_gaps(manifest: dict, report_marts: set[str], bi_tools: list[str]) -> list[str]:
@@ -83,14 +94,20 @@ def exposure_gaps(manifest: dict, report_marts: set[str], bi_tools: list[str]) -
     if report is None:
         problems.append(f"{REPORT_EXPOSURE}: no exposure for the HTML report")
     else:
-        problems += [f"{REPORT_EXPOSURE}: does not name {mart}, which the report reads" for mart in sorted(report_marts - reads(report))]
-        problems += [f"{REPORT_EXPOSURE}: names {mart}, which the report does not read" for mart in sorted(reads(report) - report_marts)]
+        problems += [
+            f"{REPORT_EXPOSURE}: does not name {mart}, which the report reads" for mart in sorted(report_marts - reads(report))
+        ]
+        problems += [
+            f"{REPORT_EXPOSURE}: names {mart}, which the report does not read" for mart in sorted(reads(report) - report_marts)
+        ]
     published = published_models(manifest)
     for tool in bi_tools:
         exposure = by_label.get(tool)
         if exposure is None:
             problems.append(f"{tool}: the README's BI recipe has no exposure")
             continue
-        problems += [f"{tool}: does not name {mart}, which the serving DB publishes" for mart in sorted(published - reads(exposure))]
+        problems += [
+            f"{tool}: does not name {mart}, which the serving DB publishes" for mart in sorted(published - reads(exposure))
+        ]
     problems += [f"{label}: an exposure for a tool the README does not list" for label in sorted(set(by_label) - set(bi_tools))]
     return problems

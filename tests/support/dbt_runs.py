@@ -51,9 +51,21 @@ def run_dbt(work: Path, warehouse_db: Path, *args: str, project_dir: Path = DBT_
         shutil.copyfile(warehouse_db, db)
     target = work / f"dbt-target-{len(list(work.glob('dbt-target-*')))}"
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(project_dir),
-         "--profiles-dir", str(project_dir), "--target-path", str(target), "--log-path", str(work / "dbt-logs")],
-        capture_output=True, text=True, timeout=600,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(project_dir),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work / "dbt-logs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "NHS_WAREHOUSE_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )
     results_file = target / "run_results.json"

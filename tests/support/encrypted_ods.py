@@ -57,7 +57,9 @@ def encrypted_ods(sheets: dict[str, list[list]], password: str) -> bytes:
     out = io.BytesIO()
     fixed = (2025, 8, 1, 0, 0, 0)
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype", fixed), "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        archive.writestr(
+            zipfile.ZipInfo("mimetype", fixed), "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED
+        )
         archive.writestr(zipfile.ZipInfo("content.xml", fixed), encrypted, compress_type=zipfile.ZIP_STORED)
         archive.writestr(zipfile.ZipInfo("META-INF/manifest.xml", fixed), manifest, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()

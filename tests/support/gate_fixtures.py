@@ -85,7 +85,11 @@ def first_row(table: str, where: str = "true") -> str:
 
 
 def null(table: str, column: str) -> Damage:
-    return Damage(f"{column} blank", (f"update {table} set {column} = null where {first_row(table)}",), expectation_key("expect_column_values_to_not_be_null", column, None))
+    return Damage(
+        f"{column} blank",
+        (f"update {table} set {column} = null where {first_row(table)}",),
+        expectation_key("expect_column_values_to_not_be_null", column, None),
+    )
 
 
 def drop_column(table: str, column: str) -> Damage:
@@ -93,7 +97,11 @@ def drop_column(table: str, column: str) -> Damage:
 
 
 def wrong_partition(table: str) -> Damage:
-    return Damage("row of another partition", (f"update {table} set _period = 'elsewhere' where {first_row(table)}",), "expect_column_values_to_be_in_set|_period")
+    return Damage(
+        "row of another partition",
+        (f"update {table} set _period = 'elsewhere' where {first_row(table)}",),
+        "expect_column_values_to_be_in_set|_period",
+    )
 
 
 def duplicate_row(table: str, fails: str) -> Damage:
@@ -102,7 +110,8 @@ def duplicate_row(table: str, fails: str) -> Damage:
 
 # Every suite's row-count band, one query over the staged partitions and their bands (`_row_bounds`).
 ROW_BAND = expectation_key(
-    "unexpected_rows_expectation", None,
+    "unexpected_rows_expectation",
+    None,
     "Each partition's row count lies in its band: at least one row, and within the suite's row_count_band of the partition before it",
 )
 
@@ -167,9 +176,21 @@ def run_dbt_tests(warehouse_db: Path, work: Path, select: list[str]) -> dict[str
     dbt = Path(sys.executable).parent / "dbt"
     target = Path(work) / "dbt-target"
     result = subprocess.run(
-        [str(dbt), "test", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--select", *select],
-        capture_output=True, text=True, env={**__import__("os").environ, "NHS_WAREHOUSE_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        [
+            str(dbt),
+            "test",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--select",
+            *select,
+        ],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "NHS_WAREHOUSE_DB": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
     )
     results = json.loads((target / "run_results.json").read_text())["results"]
     # The project's on-run-start hook reports in run_results.json too; only the tests are asked about.

@@ -51,7 +51,9 @@ def content_xml(sheets: dict[str, list[list]]) -> str:
 def write_ods(path: Path, sheets: dict[str, list[list]]) -> Path:
     """`sheets`: sheet name -> rows of cells (str, int, float, date or None)."""
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED
+        )
         archive.writestr("META-INF/manifest.xml", _MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr("content.xml", content_xml(sheets), compress_type=zipfile.ZIP_DEFLATED)
     return path

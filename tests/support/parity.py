@@ -91,6 +91,7 @@ def compare(
     )
     if not shared:
         return result
+
     # Values compared as DuckDB typed them (Spark's INT beside DuckDB's BIGINT is the same count).
     def side(relation: str, types: dict[str, str]) -> str:
         select = ", ".join(
@@ -100,16 +101,22 @@ def compare(
         return f"select {select}, row_number() over (order by {order}) as _pair from {relation}"
 
     equal_exact = " and ".join(f"d.{_quote(c)} is not distinct from s.{_quote(c)}" for c in exact) or "true"
-    close_floats = " and ".join(
-        f"(d.{_quote(c)} is not distinct from s.{_quote(c)} or abs(d.{_quote(c)} - s.{_quote(c)}) "
-        f"<= {RELATIVE_TOLERANCE} * greatest(1, abs(d.{_quote(c)})))"
-        for c in floats
-    ) or "true"
+    close_floats = (
+        " and ".join(
+            f"(d.{_quote(c)} is not distinct from s.{_quote(c)} or abs(d.{_quote(c)} - s.{_quote(c)}) "
+            f"<= {RELATIVE_TOLERANCE} * greatest(1, abs(d.{_quote(c)})))"
+            for c in floats
+        )
+        or "true"
+    )
     # Column names repeat in the join (d.x, s.x): read them back by position.
     rows_sql = (
         f"with d as ({side(duckdb_relation, duck_types)}), s as ({side(spark_relation, spark_types)}) "
         f"select d._pair, s._pair, not (({equal_exact}) and ({close_floats})) as differs"
-        + "".join(f", abs(d.{_quote(c)} - s.{_quote(c)}), abs(d.{_quote(c)} - s.{_quote(c)}) / greatest(abs(d.{_quote(c)}), 1e-300)" for c in floats)
+        + "".join(
+            f", abs(d.{_quote(c)} - s.{_quote(c)}), abs(d.{_quote(c)} - s.{_quote(c)}) / greatest(abs(d.{_quote(c)}), 1e-300)"
+            for c in floats
+        )
         + " from d full join s on d._pair = s._pair"
     )
     differing = []
@@ -124,8 +131,12 @@ def compare(
                 result.max_rel_difference[column] = max(result.max_rel_difference.get(column, 0.0), relative)
     result.mismatched_rows = len(differing)
     for pair in differing[:examples]:
-        d_row = con.execute(f"select * exclude (_pair) from ({side(duckdb_relation, duck_types)}) where _pair = ?", [pair]).fetchone()
-        s_row = con.execute(f"select * exclude (_pair) from ({side(spark_relation, spark_types)}) where _pair = ?", [pair]).fetchone()
+        d_row = con.execute(
+            f"select * exclude (_pair) from ({side(duckdb_relation, duck_types)}) where _pair = ?", [pair]
+        ).fetchone()
+        s_row = con.execute(
+            f"select * exclude (_pair) from ({side(spark_relation, spark_types)}) where _pair = ?", [pair]
+        ).fetchone()
         d_values = dict(zip(shared, d_row, strict=True)) if d_row else {}
         s_values = dict(zip(shared, s_row, strict=True)) if s_row else {}
         # The pair's key columns, and every column that differs.

@@ -49,7 +49,13 @@ class Postgres:
 
 def from_url(url: str) -> Postgres:
     parts = urlparse(url)
-    return Postgres(parts.hostname or "127.0.0.1", parts.port or 5432, parts.username or "postgres", parts.password or "", parts.path.lstrip("/") or "postgres")
+    return Postgres(
+        parts.hostname or "127.0.0.1",
+        parts.port or 5432,
+        parts.username or "postgres",
+        parts.password or "",
+        parts.path.lstrip("/") or "postgres",
+    )
 
 
 def server_binaries() -> Path | None:
@@ -84,17 +90,30 @@ def throwaway_cluster(bin_dir: Path, db_name: str = "dagster") -> Iterator[Postg
     run = lambda cmd: subprocess.run(_as_server_user(cmd), check=True, capture_output=True, text=True, timeout=120)  # noqa: E731
     try:
         run([str(bin_dir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "--encoding=UTF8", "--no-sync"])
-        run([
-            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w", "-t", "60",
-            "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off",
-            "start",
-        ])
+        run(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off",
+                "start",
+            ]
+        )
         run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", user, db_name])
         yield Postgres("127.0.0.1", port, user, "", db_name)
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                           capture_output=True, timeout=120)
+            subprocess.run(
+                _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+                timeout=120,
+            )
         shutil.rmtree(folder, ignore_errors=True)
 
 

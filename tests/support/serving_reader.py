@@ -32,8 +32,14 @@ select
     (select sum(dta_waits_over_12h) from fct_ae_provider_month) as provider_12h_waits
 """
 COLUMNS = [
-    "version", "provider_rows", "provider_months", "calendar_months", "region_rows", "last_month",
-    "england_12h_waits", "provider_12h_waits",
+    "version",
+    "provider_rows",
+    "provider_months",
+    "calendar_months",
+    "region_rows",
+    "last_month",
+    "england_12h_waits",
+    "provider_12h_waits",
 ]
 PAUSE_S = 0.1  # a dashboard's pace; a tight loop would starve the build under test of CPU
 # One thread per reader for the same reason; locking and versioning do not depend on it.

@@ -44,9 +44,7 @@ def repo(tmp_path) -> Path:
 def run(repo: Path, *args: str, home: Path | None = None) -> subprocess.CompletedProcess:
     # The copy's package comes first on the path, so its PROJECT_ROOT (specs, suites, dbt) is the copy.
     env = {**os.environ, "PYTHONPATH": str(repo), "NHS_WAREHOUSE_HOME": str(home or repo / "warehouse")}
-    return subprocess.run(
-        [sys.executable, *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([sys.executable, *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
 
 
 LOAD = """
@@ -77,7 +75,9 @@ def test_the_how_to_page_adds_a_publication(repo, tmp_path):
     text = registry.read_text()
     imports, listed = "from dagster_project.sources.workforce import (\n", "    for spec in (\n"
     assert text.count(imports) == 1 and text.count(listed) == 1, "sources/__init__.py changed shape: update this step"
-    text = text.replace(imports, imports + "    EXAMPLE_DOCTORS_FTE,\n").replace(listed, listed + "        EXAMPLE_DOCTORS_FTE,\n")
+    text = text.replace(imports, imports + "    EXAMPLE_DOCTORS_FTE,\n").replace(
+        listed, listed + "        EXAMPLE_DOCTORS_FTE,\n"
+    )
     registry.write_text(text)
 
     # Before the other pieces exist, the check names each of them.

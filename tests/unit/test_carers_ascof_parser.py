@@ -38,7 +38,14 @@ def test_bournemouth_and_poole_report_until_2018_19_then_bcp(parsed):
 def test_a_suppressed_marker_in_the_value_column_is_recorded_as_missing(copy_of):
     path = copy_of(SAMPLE)
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("2016-17,E06000005,Darlington,LA_Raw,Unitary Authorities,North East,\"Outcome, ASC Carer Quality of Life\",ASC1,7.6,", "2016-17,E06000005,Darlington,LA_Raw,Unitary Authorities,North East,\"Outcome, ASC Carer Quality of Life\",ASC1,[c],", 1), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            '2016-17,E06000005,Darlington,LA_Raw,Unitary Authorities,North East,"Outcome, ASC Carer Quality of Life",ASC1,7.6,',
+            '2016-17,E06000005,Darlington,LA_Raw,Unitary Authorities,North East,"Outcome, ASC Carer Quality of Life",ASC1,[c],',
+            1,
+        ),
+        encoding="utf-8",
+    )
     rows = SPEC.parse(path).for_period("2016-17")[""]
     darlington = rows[(rows.la_code == "E06000005") & (rows.oflog_code == "ASC1")]
     assert darlington.value.isna().all()

@@ -93,11 +93,18 @@ def test_a_table_without_a_year_in_its_title_is_rejected(tmp_path):
 def test_a_measure_column_the_parser_does_not_know_is_named_in_a_warning(tmp_path):
     from tests.support.constructed_files import write_xlsx
 
-    path = write_xlsx(tmp_path / "new-measure.xlsx", {"Table 1": [
-        ["Survey of Adult Carers in England, 2023-24"],
-        ["ONS code", "Council", "1D", "Carers who feel safe"],
-        ["E06000001", "Hartlepool", 7.7, 80.0],
-    ]})
+    path = write_xlsx(
+        tmp_path / "new-measure.xlsx",
+        {
+            "Table 1": [
+                ["Survey of Adult Carers in England, 2023-24"],
+                ["ONS code", "Council", "1D", "Carers who feel safe"],
+                ["E06000001", "Hartlepool", 7.7, 80.0],
+            ]
+        },
+    )
     parsed = SPEC.parse(path)
     assert set(parsed.tables[""].measure_code) == {"1D"}
-    assert parsed.warnings == ["new-measure.xlsx: table 'Table 1' column 'Carers who feel safe' is not a measure this parser knows; ignored"]
+    assert parsed.warnings == [
+        "new-measure.xlsx: table 'Table 1' column 'Carers who feel safe' is not a measure this parser knows; ignored"
+    ]

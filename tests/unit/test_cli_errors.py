@@ -18,12 +18,32 @@ UNKNOWN_SOURCE = "unknown source 'no-such-source'; known: ascof_council_measures
         (["query"], {}, "the following arguments are required: sql"),
         (["query", "select 1", "--format", "xml"], {}, "invalid choice: 'xml' (choose from 'table', 'csv', 'json')"),
         (["status"], {"NHS_WAREHOUSE_HTTP_TIMEOUT": "soon"}, "NHS_WAREHOUSE_HTTP_TIMEOUT='soon': Input should be a valid number"),
-        (["status"], {"NHS_WAREHOUSE_DUCKDB_THREADS": "1.5"}, "NHS_WAREHOUSE_DUCKDB_THREADS='1.5': Input should be a valid integer"),
-        (["status"], {"NHS_WAREHOUSE_DUCKDB_THREADS": "0"}, "NHS_WAREHOUSE_DUCKDB_THREADS='0': Input should be greater than or equal to 1"),
-        (["status"], {"NHS_WAREHOUSE_DUCKDB_MEMORY_LIMIT": "lots"}, "NHS_WAREHOUSE_DUCKDB_MEMORY_LIMIT='lots': String should match pattern"),
+        (
+            ["status"],
+            {"NHS_WAREHOUSE_DUCKDB_THREADS": "1.5"},
+            "NHS_WAREHOUSE_DUCKDB_THREADS='1.5': Input should be a valid integer",
+        ),
+        (
+            ["status"],
+            {"NHS_WAREHOUSE_DUCKDB_THREADS": "0"},
+            "NHS_WAREHOUSE_DUCKDB_THREADS='0': Input should be greater than or equal to 1",
+        ),
+        (
+            ["status"],
+            {"NHS_WAREHOUSE_DUCKDB_MEMORY_LIMIT": "lots"},
+            "NHS_WAREHOUSE_DUCKDB_MEMORY_LIMIT='lots': String should match pattern",
+        ),
         (["status"], {"NHS_WAREHOUSE_EXECUTOR": "spark"}, "NHS_WAREHOUSE_EXECUTOR='spark': String should match pattern"),
-        (["status"], {"NHS_WAREHOUSE_POLL_PUBLISHERS": "sometimes"}, "NHS_WAREHOUSE_POLL_PUBLISHERS='sometimes': Input should be a valid boolean"),
-        (["status"], {"NHS_WAREHOUSE_LANDING_INTERVAL": "-5"}, "NHS_WAREHOUSE_LANDING_INTERVAL='-5': Input should be greater than or equal to 1"),
+        (
+            ["status"],
+            {"NHS_WAREHOUSE_POLL_PUBLISHERS": "sometimes"},
+            "NHS_WAREHOUSE_POLL_PUBLISHERS='sometimes': Input should be a valid boolean",
+        ),
+        (
+            ["status"],
+            {"NHS_WAREHOUSE_LANDING_INTERVAL": "-5"},
+            "NHS_WAREHOUSE_LANDING_INTERVAL='-5': Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_a_usage_error_is_one_line_with_exit_status_2(tmp_path, args, env, says):

@@ -17,8 +17,11 @@ def manifest() -> dict:
 
 def test_every_mart_column_has_a_description(manifest):
     # The checks cover every model the serving DB publishes (meta.publish) for BI tools.
-    published = {node["name"] for node in manifest["nodes"].values()
-                 if node["resource_type"] == "model" and node["config"]["meta"].get("publish")}
+    published = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["meta"].get("publish")
+    }
     assert "mart_uec_region_month" in published and published <= {node["name"] for node in mart_models(manifest)}
     assert undocumented_columns(manifest) == []
 

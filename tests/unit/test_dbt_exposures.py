@@ -16,7 +16,8 @@ from tests.support.dbt_docs import exposure_gaps, load_manifest
 def report_marts() -> set[str]:
     """The marts the report reads: each section asks the serving DB whether its mart is published."""
     return {
-        mart for module in (PROJECT_ROOT / "dagster_project" / "reporting").glob("*.py")
+        mart
+        for module in (PROJECT_ROOT / "dagster_project" / "reporting").glob("*.py")
         for mart in re.findall(r'marts\.has\("(\w+)"\)', module.read_text())
     }
 
@@ -39,8 +40,12 @@ def tools() -> list[str]:
 
 def test_the_report_and_every_bi_recipe_have_an_exposure(manifest, tools):
     assert report_marts() == {
-        "mart_uec_region_month", "mart_ambulance_region_month", "mart_mh_out_of_area_month",
-        "mart_ratings_distribution", "mart_carers_region_year", "mart_workforce_region_month",
+        "mart_uec_region_month",
+        "mart_ambulance_region_month",
+        "mart_mh_out_of_area_month",
+        "mart_ratings_distribution",
+        "mart_carers_region_year",
+        "mart_workforce_region_month",
     }
     assert "Superset" in tools and "DuckDB CLI" in tools and len(tools) >= 7
     assert exposure_gaps(manifest, report_marts(), tools) == []

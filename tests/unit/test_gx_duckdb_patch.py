@@ -67,8 +67,12 @@ def test_every_suite_is_valid_gx_and_loses_no_expectation():
 def test_an_invalid_expectation_is_an_error_not_a_silent_drop(tmp_path, bad):
     from dagster_project.validation.gate import Gate
 
-    broken = {"name": "broken", "expectations": [
-        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "v", "min_value": 0}}, bad,
-    ]}
+    broken = {
+        "name": "broken",
+        "expectations": [
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "v", "min_value": 0}},
+            bad,
+        ],
+    }
     with pytest.raises(ValueError, match="invalid"):
         Gate(tmp_path)._suite(broken)

@@ -49,7 +49,13 @@ def test_a_month_is_found_in_an_as_at_title():
 
 @pytest.mark.parametrize(
     "written, key",
-    [("2022-23 Q1", "2022-06-01"), ("Q2 2022/23", "2022-09-01"), ("2022-23 Q3", "2022-12-01"), ("2022-23 Q4", "2023-03-01"), ("30/06/2022", "2022-06-01")],
+    [
+        ("2022-23 Q1", "2022-06-01"),
+        ("Q2 2022/23", "2022-09-01"),
+        ("2022-23 Q3", "2022-12-01"),
+        ("2022-23 Q4", "2023-03-01"),
+        ("30/06/2022", "2022-06-01"),
+    ],
 )
 def test_quarters_become_the_month_the_quarter_ends(written, key):
     assert quarter_end_month(written) == key

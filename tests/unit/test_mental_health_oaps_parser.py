@@ -77,8 +77,16 @@ def rewrite(tmp_path, name, columns, extra=None):
 
 def test_the_8_column_layout_of_january_2017_is_read_by_name(tmp_path):
     # January 2017's header (read from the copy in vfillis/out-of-area-placements): descriptions, no publication columns.
-    columns = ["Question", "Breakdown1", "Breakdown1Code", "Breakdown1Description", "Breakdown2", "Breakdown2Code",
-               "Breakdown2Description", "value"]
+    columns = [
+        "Question",
+        "Breakdown1",
+        "Breakdown1Code",
+        "Breakdown1Description",
+        "Breakdown2",
+        "Breakdown2Code",
+        "Breakdown2Description",
+        "value",
+    ]
     parsed = SPEC.parse(rewrite(tmp_path, "oaps-open-data-feb-2017.csv", columns))
     assert parsed.periods == ["2017-02-01"] and england_active(parsed) == 681
     frame = parsed.tables[""]
@@ -119,8 +127,11 @@ def test_a_blank_value_is_an_error_not_a_suppression(tmp_path):
 
 @pytest.mark.parametrize(
     "name, month",
-    [("oaps-open-data-oct-2016.csv", "2016-10-01"), ("landing/mental_health/oaps-open-data-Sept-2017.csv", "2017-09-01"),
-     ("OAPs_open_data_January2017.csv", "2017-01-01")],
+    [
+        ("oaps-open-data-oct-2016.csv", "2016-10-01"),
+        ("landing/mental_health/oaps-open-data-Sept-2017.csv", "2017-09-01"),
+        ("OAPs_open_data_January2017.csv", "2017-01-01"),
+    ],
 )
 def test_month_from_file_name(name, month):
     assert month_from_file_name(name) == month

@@ -35,7 +35,11 @@ def test_a_capture_pages_through_the_lists_and_saves_every_document_byte_for_byt
     assert record["filters"] == {"localAuthority": "Oldham"}
     # 451 locations at 100 a page: five list pages, fetched by following nextPageUri.
     assert sorted(p.name for p in (tmp_path / "capture").glob("locations*.json")) == [
-        "locations.json", "locations_page_2.json", "locations_page_3.json", "locations_page_4.json", "locations_page_5.json",
+        "locations.json",
+        "locations_page_2.json",
+        "locations_page_3.json",
+        "locations_page_4.json",
+        "locations_page_5.json",
     ]
     assert "localAuthority=Oldham" in next(path for path, _, _ in api.log if path.startswith("/public/v1/locations?page=2"))
     for folder in ("location_details", "provider_details"):
@@ -108,7 +112,9 @@ def test_an_incremental_capture_fetches_only_changed_documents_and_copies_the_re
     api.log.clear()
     with client_for(api) as client:
         record = client.capture(
-            tmp_path / "second", entities=(LOCATIONS,), previous=tmp_path / "first",
+            tmp_path / "second",
+            entities=(LOCATIONS,),
+            previous=tmp_path / "first",
             changed_since=dt.datetime(2025, 3, 20, tzinfo=dt.timezone.utc),
         )
     assert record["documents"]["locations"] == {"listed": 451, "fetched": 1, "copied": 450}

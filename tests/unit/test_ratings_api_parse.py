@@ -62,12 +62,16 @@ def test_every_location_document_becomes_one_row_and_its_ratings_long_rows(tmp_p
     assert len(locations) == 451 and locations["location_id"].is_unique
     rm317 = locations.set_index("location_id").loc["RM317"]
     assert (rm317["provider_id"], rm317["inspection_directorate"], rm317["primary_inspection_category_name"]) == (
-        "RM3", "Hospitals", "Acute hospital - NHS non-specialist",
+        "RM3",
+        "Hospitals",
+        "Acute hospital - NHS non-specialist",
     )
     rm317_ratings = ratings[ratings["location_id"] == "RM317"]
     overall = rm317_ratings[rm317_ratings["service_code"].isna() & (rm317_ratings["key_question"] == "Overall")]
     assert overall["rating"].tolist() == ["Requires improvement"]
-    urgent = rm317_ratings[(rm317_ratings["service_name"] == "Urgent and emergency services") & (rm317_ratings["key_question"] == "Safe")]
+    urgent = rm317_ratings[
+        (rm317_ratings["service_name"] == "Urgent and emergency services") & (rm317_ratings["key_question"] == "Safe")
+    ]
     assert urgent["rating"].tolist() == ["Requires improvement"]
     # A rating inherited from the predecessor registration RW603 says so.
     assert set(rm317_ratings.loc[rm317_ratings["service_code"] == "critical", "rated_organisation_id"]) == {"RW603"}

@@ -28,19 +28,57 @@ from tests.support.ods_writer import write_ods
 EXPORT = SOURCES["cqc_ratings_export"]
 LOCATIONS_CSV = SAMPLES_DIR / "ratings" / "cqc_exports_2025-08" / "Locations-head.csv"
 LOCATION_HEADER = [
-    "Location ID", "Location ODS Code", "Location Name", "Care Home?", "Location Type",
-    "Location Primary Inspection Category", "Location Street Address", "Location Address Line 2",
-    "Location City", "Location Post Code", "Location Local Authority", "Location Region", "Location NHS Region",
-    "Location ONSPD CCG Code", "Location ONSPD CCG", "Location Commissioning CCG Code",
-    "Location Commissioning CCG Name", "Service / Population Group", "Domain", "Latest Rating",
-    "Publication Date", "Report Type", "Inherited Rating (Y/N)", "URL", "Provider ID", "Provider Name",
-    "Brand ID", "Brand Name",
+    "Location ID",
+    "Location ODS Code",
+    "Location Name",
+    "Care Home?",
+    "Location Type",
+    "Location Primary Inspection Category",
+    "Location Street Address",
+    "Location Address Line 2",
+    "Location City",
+    "Location Post Code",
+    "Location Local Authority",
+    "Location Region",
+    "Location NHS Region",
+    "Location ONSPD CCG Code",
+    "Location ONSPD CCG",
+    "Location Commissioning CCG Code",
+    "Location Commissioning CCG Name",
+    "Service / Population Group",
+    "Domain",
+    "Latest Rating",
+    "Publication Date",
+    "Report Type",
+    "Inherited Rating (Y/N)",
+    "URL",
+    "Provider ID",
+    "Provider Name",
+    "Brand ID",
+    "Brand Name",
 ]
 PROVIDER_HEADER = [
-    "Provider ID", "Provider ODS Code", "Provider Name", "Provider Type", "Provider Primary Inspection Category",
-    "Provider Street Address", "Provider Address Line 2", "Provider City", "Provider Post Code",
-    "Provider Local Authority", "Provider Region", "Provider NHS Region", "Service / Population Group", "Domain",
-    "Latest Rating", "Publication Date", "Report Type", "Inherited Rating (Y/N)", "URL", "Brand ID", "Brand Name",
+    "Provider ID",
+    "Provider ODS Code",
+    "Provider Name",
+    "Provider Type",
+    "Provider Primary Inspection Category",
+    "Provider Street Address",
+    "Provider Address Line 2",
+    "Provider City",
+    "Provider Post Code",
+    "Provider Local Authority",
+    "Provider Region",
+    "Provider NHS Region",
+    "Service / Population Group",
+    "Domain",
+    "Latest Rating",
+    "Publication Date",
+    "Report Type",
+    "Inherited Rating (Y/N)",
+    "URL",
+    "Brand ID",
+    "Brand Name",
 ]
 
 
@@ -63,25 +101,57 @@ def latest_ratings_rows(api_records, location_ids, key_question_header="Domain",
     for r in published(ratings, location_ids).itertuples():
         loc = locations.loc[r.location_id]
         rating = (rating_override or {}).get((r.location_id, r.key_question), r.rating)
-        rows.append([
-            r.location_id, loc["ods_code"] if isinstance(loc["ods_code"], str) else "-", loc["location_name"], "N",
-            loc["location_type"], loc["primary_inspection_category_name"], "", "", "", loc["postal_code"],
-            loc["local_authority"], loc["region"], "North West", loc["onspd_ccg_code"], loc["onspd_ccg_name"], "", "",
-            r.service_name if isinstance(r.service_name, str) else "Overall", r.key_question, rating, r.report_date,
-            "Location", "N", f"https://www.cqc.org.uk/location/{r.location_id}", loc["provider_id"], "-", "-", "-",
-        ])
-    header = [("Key Question" if h == "Domain" else h) for h in LOCATION_HEADER] if key_question_header != "Domain" else LOCATION_HEADER
+        rows.append(
+            [
+                r.location_id,
+                loc["ods_code"] if isinstance(loc["ods_code"], str) else "-",
+                loc["location_name"],
+                "N",
+                loc["location_type"],
+                loc["primary_inspection_category_name"],
+                "",
+                "",
+                "",
+                loc["postal_code"],
+                loc["local_authority"],
+                loc["region"],
+                "North West",
+                loc["onspd_ccg_code"],
+                loc["onspd_ccg_name"],
+                "",
+                "",
+                r.service_name if isinstance(r.service_name, str) else "Overall",
+                r.key_question,
+                rating,
+                r.report_date,
+                "Location",
+                "N",
+                f"https://www.cqc.org.uk/location/{r.location_id}",
+                loc["provider_id"],
+                "-",
+                "-",
+                "-",
+            ]
+        )
+    header = (
+        [("Key Question" if h == "Domain" else h) for h in LOCATION_HEADER]
+        if key_question_header != "Domain"
+        else LOCATION_HEADER
+    )
     return header, rows
 
 
 def workbook(path, api_records, location_ids, *, title_rows=4, key_question_header="Domain", rating_override=None):
     header, rows = latest_ratings_rows(api_records, location_ids, key_question_header, rating_override)
     titles = [["Care Quality Commission"], ["Latest ratings"], ["Data as at the date of publication"], []][:title_rows]
-    return write_ods(path, {
-        "Read me": [["This file lists the latest ratings of every location and provider."]],
-        "Locations": [*titles, header, *rows],
-        "Providers": [*titles, PROVIDER_HEADER],
-    })
+    return write_ods(
+        path,
+        {
+            "Read me": [["This file lists the latest ratings of every location and provider."]],
+            "Locations": [*titles, header, *rows],
+            "Providers": [*titles, PROVIDER_HEADER],
+        },
+    )
 
 
 HOSPITALS = ["RM317", "RW603", "RT203"]
@@ -104,7 +174,9 @@ def test_a_latest_ratings_workbook_is_recognised_and_read_long(api_records, tmp_
 
 def test_an_older_release_with_key_question_and_a_moved_header_reads_the_same(api_records, tmp_path):
     new = EXPORT.parse(workbook(tmp_path / "new.ods", api_records, HOSPITALS)).tables[""]
-    old = EXPORT.parse(workbook(tmp_path / "old.ods", api_records, HOSPITALS, title_rows=1, key_question_header="Key Question")).tables[""]
+    old = EXPORT.parse(
+        workbook(tmp_path / "old.ods", api_records, HOSPITALS, title_rows=1, key_question_header="Key Question")
+    ).tables[""]
     columns = ["location_id", "service", "key_question", "rating", "publication_date"]
     assert old[columns].equals(new[columns])
 
@@ -122,9 +194,18 @@ def test_the_real_locations_csv_unpivots_every_published_rating(tmp_path):
     main = parsed.tables[""]
     with open(LOCATIONS_CSV, encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    published = sum(bool(r[c].strip()) for r in rows for c in (
-        "Location Latest Overall Rating", "Location safe rating", "Location effective rating",
-        "Location caring rating", "Location responsive rating", "Location well-led rating"))
+    published = sum(
+        bool(r[c].strip())
+        for r in rows
+        for c in (
+            "Location Latest Overall Rating",
+            "Location safe rating",
+            "Location effective rating",
+            "Location caring rating",
+            "Location responsive rating",
+            "Location well-led rating",
+        )
+    )
     assert len(main) == published == 4490
     assert parsed.periods == ["2025-08-26"]  # the newest Publication Date, 8/26/2025 (US order)
     # Both capitalisations CQC uses arrive as published; staging folds them.

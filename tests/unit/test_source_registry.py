@@ -98,7 +98,9 @@ def test_a_spec_without_a_dbt_source_table_is_named(copy):
 def test_a_totals_table_dbt_does_not_declare_is_named(copy):
     _edit_yaml(
         copy.root / UEC_SOURCES,
-        lambda d: d["sources"][0]["tables"].remove(next(t for t in d["sources"][0]["tables"] if t["name"] == "uec_ae_monthly__totals")),
+        lambda d: d["sources"][0]["tables"].remove(
+            next(t for t in d["sources"][0]["tables"] if t["name"] == "uec_ae_monthly__totals")
+        ),
     )
     assert "uec_ae_monthly__totals" in _only(problems_of(copy), "uec_ae_monthly", "dbt source")
 

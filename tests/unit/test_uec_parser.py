@@ -47,8 +47,12 @@ def test_june_2023_reads_as_the_publisher_printed_it():
     assert london["dta_waits_over_12h"].sum() == 5196
     # Trailing spaces in Parent Org are stripped for every region but London, which has none.
     assert set(providers["parent_org"]) == {
-        "NHS ENGLAND EAST OF ENGLAND", "NHS ENGLAND LONDON", "NHS ENGLAND MIDLANDS",
-        "NHS ENGLAND NORTH EAST AND YORKSHIRE", "NHS ENGLAND NORTH WEST", "NHS ENGLAND SOUTH EAST",
+        "NHS ENGLAND EAST OF ENGLAND",
+        "NHS ENGLAND LONDON",
+        "NHS ENGLAND MIDLANDS",
+        "NHS ENGLAND NORTH EAST AND YORKSHIRE",
+        "NHS ENGLAND NORTH WEST",
+        "NHS ENGLAND SOUTH EAST",
         "NHS ENGLAND SOUTH WEST",
     }
     # Row numbers are the file's own lines (header is line 1).
@@ -77,7 +81,12 @@ def test_the_total_row_is_found_by_content_in_any_spelling(copy_of, spelling):
 
 @pytest.mark.parametrize(
     "label, month",
-    [("MSitAE-JUNE-2023", "2023-06-01"), ("MSitAE-April-2020", "2020-04-01"), ("msitae-sep-2021", "2021-09-01"), ("June 2023", "2023-06-01")],
+    [
+        ("MSitAE-JUNE-2023", "2023-06-01"),
+        ("MSitAE-April-2020", "2020-04-01"),
+        ("msitae-sep-2021", "2021-09-01"),
+        ("June 2023", "2023-06-01"),
+    ],
 )
 def test_period_labels(label, month):
     assert month_from_period(label) == month

@@ -28,7 +28,9 @@ def test_september_2016_title_row_workbook():
     assert chesterfield.headcount == 21 and chesterfield.hee_region_name == "Health Education East Midlands"
     assert cell(orgs, "RFS", "UK", "All staff").headcount == 3565
     england = totals[totals.area_level == "england"]
-    assert dict(zip(england.nationality_group + " " + england.staff_group, england.headcount, strict=True))["EU All staff"] == 59796
+    assert (
+        dict(zip(england.nationality_group + " " + england.staff_group, england.headcount, strict=True))["EU All staff"] == 59796
+    )
     assert totals[totals.area_level == "region"].hee_region_name.nunique() == 13
 
 
@@ -43,10 +45,24 @@ def test_april_2017_legacy_xls_with_region_codes():
 
 def layout(rows):
     return [
-        ["NHS HCHS staff with an EU nationality or UK nationality, by staff group and organisation, as at 30 September 2016, headcount"],
+        [
+            "NHS HCHS staff with an EU nationality or UK nationality, by staff group and organisation, as at 30 September 2016, headcount"
+        ],
         [None],
         [None, None, None, "EU", None, None, None, "UK", None, None, None],
-        [None, None, None, "All staff", "HCHS doctors", "Nurses & health visitors", "Other staff", "All staff", "HCHS doctors", "Nurses & health visitors", "Other staff"],
+        [
+            None,
+            None,
+            None,
+            "All staff",
+            "HCHS doctors",
+            "Nurses & health visitors",
+            "Other staff",
+            "All staff",
+            "HCHS doctors",
+            "Nurses & health visitors",
+            "Other staff",
+        ],
         ["England", None, None, 10, 2, 3, 5, 100, 20, 30, 50],
         ["Health Education Somewhere", None, None, 10, 2, 3, 5, 100, 20, 30, 50],
         *rows,
@@ -56,13 +72,17 @@ def layout(rows):
 
 def test_a_dash_is_zero_as_the_notes_say(tmp_path):
     # Constructed in the 2016 layout: one organisation with '-' cells.
-    path = write_xlsx(tmp_path / "constructed.xlsx", {"final": layout([[None, "Some Trust", "RZZ", 10, 2, 3, 5, 100, 20, "-", 80]])})
+    path = write_xlsx(
+        tmp_path / "constructed.xlsx", {"final": layout([[None, "Some Trust", "RZZ", 10, 2, 3, 5, 100, 20, "-", 80]])}
+    )
     orgs = SPEC.parse(path).tables[""]
     assert cell(orgs, "RZZ", "UK", "Nurses & health visitors").headcount == 0
 
 
 def test_a_fractional_headcount_is_an_error(tmp_path):
-    path = write_xlsx(tmp_path / "constructed.xlsx", {"final": layout([[None, "Some Trust", "RZZ", 10.5, 2, 3, 5, 100, 20, 30, 50]])})
+    path = write_xlsx(
+        tmp_path / "constructed.xlsx", {"final": layout([[None, "Some Trust", "RZZ", 10.5, 2, 3, 5, 100, 20, 30, 50]])}
+    )
     with pytest.raises(IngestError, match="not a whole number of people") as error:
         SPEC.parse(path)
     assert error.value.row == 7 and error.value.column == "EU All staff"

@@ -10,7 +10,12 @@ from dagster_project.settings import SAMPLES_DIR
 from dagster_project.sources import SOURCES
 from dagster_project.sources.workforce import NHS_DOCTORS_BY_SPECIALTY, NHS_STAFF_FTE as SPEC
 
-WORKBOOK = SAMPLES_DIR / "workforce" / "staff_by_group_nationality" / "hchs-staff-by-staff-group-nationality-and-organisation-september-2017-and-june-2018_ah2324.xlsx"
+WORKBOOK = (
+    SAMPLES_DIR
+    / "workforce"
+    / "staff_by_group_nationality"
+    / "hchs-staff-by-staff-group-nationality-and-organisation-september-2017-and-june-2018_ah2324.xlsx"
+)
 CORE1 = SAMPLES_DIR / "workforce" / "workforce_statistics_excerpt" / "Workforce-Core1-RX1.excerpt.csv"
 CORE3 = SAMPLES_DIR / "workforce" / "workforce_statistics_excerpt" / "Workforce-Core3-RX1.excerpt.csv"
 

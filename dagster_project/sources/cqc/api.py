@@ -81,8 +81,15 @@ class CqcApiClient:
             headers[self.key_header] = self.api_key
         work = Path(self.work_dir or Path.cwd())
         result = fetch(
-            url, work, timeout_s=self.timeout_s, retries=self.retries, backoff_s=self.backoff_s,
-            max_bytes=self.max_bytes, headers=headers, client=self._client, sleep=self.sleep,
+            url,
+            work,
+            timeout_s=self.timeout_s,
+            retries=self.retries,
+            backoff_s=self.backoff_s,
+            max_bytes=self.max_bytes,
+            headers=headers,
+            client=self._client,
+            sleep=self.sleep,
         )
         self.requests += result.attempts
         path, _ = result.downloaded()  # no validators were sent, so never `not_modified`
@@ -154,9 +161,7 @@ class CqcApiClient:
         counts: dict[str, dict[str, int]] = {}
         try:
             for entity in entities:
-                counts[entity.plural] = self._capture_entity(
-                    entity, dest, filters, per_page, previous, changed_since, now
-                )
+                counts[entity.plural] = self._capture_entity(entity, dest, filters, per_page, previous, changed_since, now)
         except BaseException:
             shutil.rmtree(dest, ignore_errors=True)
             raise
@@ -212,8 +217,11 @@ def client_for(settings) -> CqcApiClient:
     from dagster_project.sources.ratings import CQC_API_BASE_URL, CQC_API_KEY_HEADER, CQC_API_SOURCE
 
     return CqcApiClient(
-        settings.source_url(CQC_API_SOURCE, CQC_API_BASE_URL), api_key=settings.cqc_api_key,
-        key_header=CQC_API_KEY_HEADER, timeout_s=settings.http_timeout_s, retries=settings.http_retries,
+        settings.source_url(CQC_API_SOURCE, CQC_API_BASE_URL),
+        api_key=settings.cqc_api_key,
+        key_header=CQC_API_KEY_HEADER,
+        timeout_s=settings.http_timeout_s,
+        retries=settings.http_retries,
         backoff_s=settings.http_backoff_s,
     )
 
@@ -229,13 +237,18 @@ def capture_to_landing(settings, *, previous: Path | None = None, changed_since:
     from dagster_project.ingest.intake import intake_folder
     from dagster_project.ingest.landing import LandingStore
     from dagster_project.sources import SOURCES
+
     store = LandingStore(settings.landing_dir, settings.quarantine_dir)
     with tempfile.TemporaryDirectory(prefix="cqc-capture-") as work:
         folder = Path(work) / "capture"
         with client_for(settings) as client:
             record = client.capture(
-                folder, local_authority=settings.cqc_local_authority, region=settings.cqc_region,
-                previous=previous, changed_since=changed_since, now=now,
+                folder,
+                local_authority=settings.cqc_local_authority,
+                region=settings.cqc_region,
+                previous=previous,
+                changed_since=changed_since,
+                now=now,
             )
         api_specs = [SOURCES[key] for key in ("cqc_api_locations", "cqc_api_providers")]
         results = []

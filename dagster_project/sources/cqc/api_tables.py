@@ -51,9 +51,7 @@ def listed_ids(pages: list[tuple[str, Any]], entity: Entity, path: Path) -> list
     return ids
 
 
-def parse_bundle(
-    path: Path, spec: SourceSpec, entity: Entity, derive: Callable[[dict], dict[str, Any]]
-) -> ParsedFile:
+def parse_bundle(path: Path, spec: SourceSpec, entity: Entity, derive: Callable[[dict], dict[str, Any]]) -> ParsedFile:
     """Parse one snapshot bundle of `entity` per `spec` (main table + `ratings`)."""
     path = Path(path)
     period = bundle_as_at(path)
@@ -80,11 +78,16 @@ def parse_bundle(
         identifier = document[entity.id_field]
         if name != entity.detail_name(identifier):
             raise IngestError(
-                f"{name}: holds {entity.id_field} {identifier!r}, not the one its name says", file=path, row=ordinal,
-                column=entity.id_field, reason="mismatched_id",
+                f"{name}: holds {entity.id_field} {identifier!r}, not the one its name says",
+                file=path,
+                row=ordinal,
+                column=entity.id_field,
+                reason="mismatched_id",
             )
         if identifier in seen:
-            raise IngestError(f"{entity.id_field} {identifier!r} appears in {seen[identifier]} and {name}", file=path, reason="duplicate_id")
+            raise IngestError(
+                f"{entity.id_field} {identifier!r} appears in {seen[identifier]} and {name}", file=path, reason="duplicate_id"
+            )
         seen[identifier] = name
         row["_period"] = period
         rows.append(row)
@@ -111,12 +114,14 @@ def _check_complete(listed: set[str], documented: set[str], entity: Entity, path
     if missing:
         raise IngestError(
             f"incomplete capture: {len(missing)} listed {entity.plural} have no document (e.g. {missing[0]})",
-            file=path, reason="incomplete",
+            file=path,
+            reason="incomplete",
         )
     if unlisted:
         raise IngestError(
             f"{len(unlisted)} {entity.singular} documents are not in the list pages (e.g. {unlisted[0]})",
-            file=path, reason="incomplete",
+            file=path,
+            reason="incomplete",
         )
 
 

@@ -47,17 +47,23 @@ def value_at(document: dict, path: str) -> Any:
 
 
 def entity_row(
-    document: Any, columns: tuple[Column, ...], *, id_field: str, member: str, ordinal: int, bundle: Path,
+    document: Any,
+    columns: tuple[Column, ...],
+    *,
+    id_field: str,
+    member: str,
+    ordinal: int,
+    bundle: Path,
     derived: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One typed row: each column read from its JSON path (or given in `derived`)."""
     if not isinstance(document, dict):
-        raise IngestError(f"{member}: expected a JSON object, found {type(document).__name__}", file=bundle, row=ordinal, reason="malformed")
+        raise IngestError(
+            f"{member}: expected a JSON object, found {type(document).__name__}", file=bundle, row=ordinal, reason="malformed"
+        )
     identifier = document.get(id_field)
     if not isinstance(identifier, str) or not identifier.strip():
-        raise IngestError(
-            f"{member}: document has no {id_field}", file=bundle, row=ordinal, column=id_field, reason="missing_id"
-        )
+        raise IngestError(f"{member}: document has no {id_field}", file=bundle, row=ordinal, column=id_field, reason="missing_id")
     derived = derived or {}
     row: dict[str, Any] = {"_row_number": ordinal, "source_document": member}
     for column in columns:
@@ -67,7 +73,10 @@ def entity_row(
         if isinstance(raw, (dict, list)):
             raise IngestError(
                 f"{member}: {column.aliases[0]} is {type(raw).__name__}, expected a single value",
-                file=bundle, row=ordinal, column=column.name, reason="bad_value",
+                file=bundle,
+                row=ordinal,
+                column=column.name,
+                reason="bad_value",
             )
         cell = raw if raw is None or isinstance(raw, (int, float)) and not isinstance(raw, bool) else str(raw)
         row[column.name] = convert_cell(cell, column, NO_MISSING_MARKERS, file=Path(f"{bundle.name}:{member}"), row=ordinal)

@@ -173,8 +173,13 @@ def _parse_csv(path: Path, spec: SourceSpec) -> ParsedFile:
             if rating is None or rating is pd.NA:
                 continue  # a blank cell: CQC published no rating for it
             long_rows.append(
-                {**{k: v for k, v in record.items() if not k.startswith("rating_")},
-                 "service": None, "key_question": key_question, "rating": rating, "export_kind": LOCATIONS_CSV}
+                {
+                    **{k: v for k, v in record.items() if not k.startswith("rating_")},
+                    "service": None,
+                    "key_question": key_question,
+                    "rating": rating,
+                    "export_kind": LOCATIONS_CSV,
+                }
             )
     main = records_frame(long_rows, spec.columns)
     main["_period"] = frame["_period"].iloc[0] if len(frame) else None

@@ -52,8 +52,12 @@ def collect_changed_locations(ids: list[str], window: tuple[dt.datetime, dt.date
         folder = Path(work) / "capture"
         with client_for(settings) as client:
             client.capture(
-                folder, local_authority=settings.cqc_local_authority, region=settings.cqc_region,
-                previous=previous, changed_since=window[0] if previous else None, now=window[1],
+                folder,
+                local_authority=settings.cqc_local_authority,
+                region=settings.cqc_region,
+                previous=previous,
+                changed_since=window[0] if previous else None,
+                now=window[1],
             )
         packed = [pack(folder, Path(dest_dir), entity, key) for key, entity in API_SOURCES.items()]
     return [path for path in packed if path is not None]
