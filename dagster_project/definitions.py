@@ -5,9 +5,10 @@ from __future__ import annotations
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.catalog import ALL_ASSETS, LOAD_JOBS, MARTS_JOB, WRITER_TAGS
+from dagster_project.assets.catalog import ALL_ASSETS, LOAD_JOBS, MARTS_JOB, SOURCE_FRESHNESS_JOB, WRITER_TAGS
+from dagster_project.assets.source_freshness import source_freshness_checks
 from dagster_project.assets.dbt_project import dbt_executable, dbt_project
-from dagster_project.automation.freshness import build_freshness_schedule
+from dagster_project.automation.freshness import build_freshness_schedule, build_source_freshness_schedule
 from dagster_project.automation.landing import build_landing_sensor
 from dagster_project.automation.publications import build_publication_sensor
 from dagster_project.alerting.run_alerts import build_run_alert_sensor
@@ -39,9 +40,13 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or load_settings()
     return Definitions(
         assets=ALL_ASSETS,
-        jobs=[*LOAD_JOBS, MARTS_JOB],
+        asset_checks=[source_freshness_checks],
+        jobs=[*LOAD_JOBS, MARTS_JOB, SOURCE_FRESHNESS_JOB],
         sensors=build_sensors(settings),
-        schedules=[build_freshness_schedule(spec, settings) for spec in SOURCES.values()],
+        schedules=[
+            *(build_freshness_schedule(spec, settings) for spec in SOURCES.values()),
+            build_source_freshness_schedule(settings),
+        ],
         # In-process by default (executors.py says why); k8s or celery for a deployment (deploy/).
         executor=executor_for(settings.executor),
         resources={

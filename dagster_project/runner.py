@@ -114,6 +114,7 @@ class RunSummary:
     failed_checks: list[str] = field(default_factory=list)
     check_results: dict[str, bool] = field(default_factory=dict)
     check_metadata: dict[str, dict] = field(default_factory=dict)
+    check_descriptions: dict[str, str] = field(default_factory=dict)
     materialized: list[str] = field(default_factory=list)
     metadata: dict[str, dict] = field(default_factory=dict)
     error: str | None = None
@@ -127,6 +128,7 @@ def _summarise(job_name: str, result) -> RunSummary:
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
             summary.check_results[name] = evaluation.passed
             summary.check_metadata[name] = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+            summary.check_descriptions[name] = evaluation.description or ""
             # A WARN-severity check (e.g. "the month a published figure comes from is not loaded")
             # is reported, not a build failure.
             if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
@@ -242,6 +244,13 @@ def run_load(
         return run_job(settings, load_job_name(source_key), asset_selection=selection, partition_key=start)
     tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
     return run_job(settings, load_job_name(source_key), asset_selection=selection, tags=tags)
+
+
+def run_source_freshness(settings: Settings) -> RunSummary:
+    """dbt source freshness of every raw table (assets/source_freshness.py), as the nightly schedule runs it."""
+    from dagster_project.assets.catalog import SOURCE_FRESHNESS_JOB_NAME
+
+    return run_job(settings, SOURCE_FRESHNESS_JOB_NAME)
 
 
 def run_marts(settings: Settings, sources: set[str] | None = None, state: LoadState | None = None) -> RunSummary:

@@ -172,6 +172,30 @@ def asset_overdue(settings: Settings, spec, last_loaded_ts: float | None) -> Ale
     )
 
 
+def source_stale(settings: Settings, spec, metadata: dict, description: str | None, run_id: str | None) -> Alert:
+    """dbt source freshness found a raw table's newest load older than its cadence allows: the same
+    incident as Dagster's freshness verdict (asset_overdue), so it shares that alert's key."""
+    cadence = spec.release_cadence
+    loaded = metadata.get("max_loaded_at") or "never"
+    return Alert(
+        kind="asset_overdue",
+        key=f"asset_overdue:{spec.key}",
+        title=f"raw/{spec.key} is overdue: last loaded {loaded}",
+        what_failed=(
+            f"{spec.key} is released {cadence.every}; dbt source freshness errors when raw.{spec.key}'s newest "
+            f"_loaded_at is over {metadata.get('error_after_days', '?')} days old (warns after "
+            f"{metadata.get('warn_after_days', '?')}): {description or 'stale'}"
+        ),
+        source=spec.key,
+        partition=None,
+        details=(f"dbt source freshness status: {metadata.get('status', '?')}; newest _loaded_at: {loaded}",),
+        kept=f"the marts keep the periods loaded so far; {KEPT_MARTS}",
+        severity="warning",
+        run_id=run_id,
+        links=run_link(settings, run_id),
+    )
+
+
 def late_source(settings: Settings, source: str, newest: str | None, expected: str, cadence: str) -> Alert:
     return Alert(
         kind="source_late",

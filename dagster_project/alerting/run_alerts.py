@@ -7,7 +7,8 @@ the instance's run-status events after its cursor (storage ids, one per event ty
 * a failed Great Expectations gate alerts once per rejected file and partition; a gate that passes
   for a partition later resolves that partition's open gate alerts;
 * a failed dbt test, or any other asset check of ERROR severity, alerts; the same check passing
-  resolves it;
+  resolves it; a stale raw table (dbt source freshness) alerts as its source overdue, the same
+  incident Dagster's freshness policy raises (alerting/overdue.py);
 * a failed run alerts with the step's error; a later successful run of the same job and partitions
   resolves it. A run that failed only because a blocking check failed (the GX gate stops the step)
   is announced once, as that check's failure, not twice.
@@ -38,9 +39,10 @@ from dagster_project.alerting.alerts import Notifier
 from dagster_project.alerting import messages
 from dagster_project.alerting.overdue import alert_overdue
 from dagster_project.settings import Settings
+from dagster_project.assets.check_names import GATE_CHECK, SOURCE_FRESHNESS_CHECK
+from dagster_project.sources import SOURCES
 
 SENSOR_NAME = "alerts_from_runs"
-GATE_CHECK = "great_expectations_gate"
 FINISHED = {"success": DagsterEventType.RUN_SUCCESS, "failure": DagsterEventType.RUN_FAILURE}
 BATCH = 100
 
@@ -102,7 +104,11 @@ def alert_for_run(instance, run, notifier: Notifier, settings: Settings) -> dict
             continue
         if evaluation.severity != AssetCheckSeverity.ERROR:
             continue  # WARN checks (e.g. a published figure's month not loaded) are for the UI, not a page
-        alert = messages.check_failure(settings, asset, evaluation.check_name, metadata, run.run_id, evaluation.description)
+        if evaluation.check_name == SOURCE_FRESHNESS_CHECK:
+            spec = SOURCES[evaluation.asset_key.path[-1]]
+            alert = messages.source_stale(settings, spec, metadata, evaluation.description, run.run_id)
+        else:
+            alert = messages.check_failure(settings, asset, evaluation.check_name, metadata, run.run_id, evaluation.description)
         if evaluation.passed:
             passed_checks.append(alert.key)
         else:

@@ -5,7 +5,8 @@ of it selects a subset: a landed month loads, is gated, and the models downstrea
 rebuild and publish in the same run (`selection_for_load`), so an event costs one run, not a load
 run and then an automation run. The blocking gate check stops the run's dbt and publish steps
 when the load fails, so the last good marts stay published. `build_marts` rebuilds dbt and publish
-without loading (the CLI after loading several sources, `--force`).
+without loading (the CLI after loading several sources, `--force`). `check_source_freshness` runs
+dbt source freshness over every raw table (assets/source_freshness.py).
 
 Definitions, sensors and the CLI's runner all import from here, never from `definitions`.
 """
@@ -19,6 +20,7 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 
 from dagster_project.assets.dbt import unbuilt_nodes, warehouse_dbt_assets
 from dagster_project.assets.raw import build_raw_asset, raw_asset_key
+from dagster_project.assets.source_freshness import source_freshness_checks
 from dagster_project.serving.assets import serving_marts
 from dagster_project.sources import SOURCES
 
@@ -28,6 +30,9 @@ ALL_ASSETS = [*RAW_ASSETS.values(), warehouse_dbt_assets, serving_marts]
 # Runs that write the warehouse carry this tag; the instance limits them to one at a time.
 WRITER_TAGS = {"nhs_warehouse/writer": "duckdb"}
 MARTS_JOB_NAME = "build_marts"
+SOURCE_FRESHNESS_JOB_NAME = "check_source_freshness"
+# dbt source freshness is asked on its own (a schedule, the end of a CLI build), not by every load.
+_SOURCE_FRESHNESS = AssetSelection.checks(source_freshness_checks)
 
 _TRANSFORM = AssetSelection.assets(warehouse_dbt_assets, serving_marts)
 
@@ -39,7 +44,7 @@ def load_job_name(source_key: str) -> str:
 LOAD_JOBS = [
     define_asset_job(
         load_job_name(key),
-        selection=AssetSelection.assets(raw_asset_key(spec)) | _TRANSFORM,
+        selection=(AssetSelection.assets(raw_asset_key(spec)) | _TRANSFORM) - _SOURCE_FRESHNESS,
         tags=WRITER_TAGS,
         description=(
             f"Load landed {key} partitions through the gate; in the same run, rebuild the dbt models "
@@ -53,6 +58,12 @@ MARTS_JOB = define_asset_job(
     selection=_TRANSFORM,
     tags=WRITER_TAGS,
     description="dbt build (staging, marts, tests) then publish the serving snapshot.",
+)
+SOURCE_FRESHNESS_JOB = define_asset_job(
+    SOURCE_FRESHNESS_JOB_NAME,
+    selection=_SOURCE_FRESHNESS,
+    tags=WRITER_TAGS,  # dbt-duckdb opens the warehouse read-write
+    description="dbt source freshness of every raw table against its source's release cadence (alerts when stale).",
 )
 
 

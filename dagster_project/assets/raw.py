@@ -31,11 +31,11 @@ from dagster_project.ingest.partitions import PartitionOutcome
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.resources import WarehouseResource
 from dagster_project.warehouse import META_DDL
+from dagster_project.assets.check_names import GATE_CHECK
 
 # Every asset that writes the warehouse file runs in this pool (limit 1 in the instance config), so
 # runs queue instead of fighting over DuckDB's single-writer lock.
 DUCKDB_WRITER_POOL = "duckdb_writer"
-GATE_CHECK = "great_expectations_gate"
 
 
 def raw_asset_key(spec: SourceSpec) -> AssetKey:

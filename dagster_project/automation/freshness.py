@@ -18,7 +18,7 @@ import datetime as dt
 from dagster import DefaultScheduleStatus, ScheduleDefinition, ScheduleEvaluationContext, SkipReason, schedule
 
 from dagster_project.alerting.alerts import Notifier
-from dagster_project.assets.catalog import LOAD_JOBS, load_job_name
+from dagster_project.assets.catalog import LOAD_JOBS, SOURCE_FRESHNESS_JOB, load_job_name
 from dagster_project.alerting import messages
 from dagster_project.automation.requests import pending_load_requests
 from dagster_project.ingest.landing import LandingStore
@@ -96,3 +96,16 @@ def build_freshness_schedule(spec: SourceSpec, settings: Settings) -> ScheduleDe
         return requested.run_requests
 
     return freshness
+
+
+def build_source_freshness_schedule(settings: Settings) -> ScheduleDefinition:
+    """Nightly dbt source freshness over every raw table: a source goes stale exactly when nothing runs,
+    so the question is asked on the clock, not only by builds (assets/source_freshness.py)."""
+    return ScheduleDefinition(
+        name="source_freshness_nightly",
+        job=SOURCE_FRESHNESS_JOB,
+        cron_schedule=settings.freshness_cron,
+        execution_timezone=settings.timezone,
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="Nightly: dbt source freshness of every raw table; a stale one alerts as its source overdue.",
+    )

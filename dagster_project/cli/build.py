@@ -45,6 +45,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     pending = runner.pending_partitions(settings, state)
     if not pending:
         console.print("[green]✓[/] no pending partitions: every landed file's vintage is loaded")
+    ran_any = bool(pending) or args.force or not settings.serving_db.exists()
     if len(pending) == 1 and not args.force:
         # One source waiting (a new month): one run loads, gates, rebuilds what is downstream, publishes.
         [(source, periods)] = pending.items()
@@ -80,6 +81,13 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         else:
             console.print("[green]✓[/] marts are up to date with raw; nothing to rebuild (use --force to rebuild)")
 
+    if ran_any:
+        # Whether each source is within its release cadence (dbt source freshness): after anything ran,
+        # since a load changes the answer; the nightly schedule asks it when nothing runs.
+        _, failed = run_and_report(
+            "Checking source freshness (dbt source freshness)…", log_path, lambda: runner.run_source_freshness(settings)
+        )
+        failures += failed
     print_build_summary(settings, time.perf_counter() - started)
     if failures:
         err_console.print("\n[red bold]Build finished with failures:[/]")

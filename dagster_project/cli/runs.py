@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable
 
 from rich.table import Table
 
+from dagster_project.assets.check_names import SOURCE_FRESHNESS_CHECK as FRESHNESS_CHECK
 from dagster_project.cli.output import captured_output, console
 from dagster_project.settings import Settings
 
@@ -52,7 +53,20 @@ def report_run(summary, seconds: float, log_path: Path) -> list[str]:
         )
     if "serving/marts" in summary.materialized:
         console.print(f"[green]✓[/] published {summary.metadata['serving/marts'].get('version')}")
-    for check in summary.failed_checks:
+    freshness = {name: passed for name, passed in summary.check_results.items() if name.endswith(f":{FRESHNESS_CHECK}")}
+    never = sorted(n for n in freshness if summary.check_metadata.get(n, {}).get("never_loaded"))
+    stale = sorted(n for n, passed in freshness.items() if not passed and n not in never)
+    if freshness:
+        mark = "[yellow]![/]" if stale else "[green]✓[/]"
+        unloaded = f" ({len(never)} never loaded: {', '.join(n.split(':')[0] for n in never)})" if never else ""
+        console.print(
+            f"{mark} dbt source freshness: {sum(freshness.values())}/{len(freshness) - len(never)} loaded raw tables "
+            f"within their release cadence{unloaded}{took}"
+        )
+    for name in stale:
+        # Stale is the publisher's or the schedule's news, not this build's failure: it alerts, and is shown.
+        console.print(f"  [yellow]stale[/] {name.split(':')[0]}: {summary.check_descriptions.get(name, '')}")
+    for check in (c for c in summary.failed_checks if c not in freshness):
         failures.append(f"check failed: {check}")
         for failure in summary.check_metadata.get(check, {}).get("failures") or []:
             console.print(f"  [red]quarantined[/] {failure['file']} ({failure['partition']}): {failure['message']}")

@@ -8,7 +8,8 @@ checked here, each problem naming the source and the piece that is missing or co
 - dbt: a source table in `dbt/models/**/*.yml` for the raw table (and `__totals` when the spec splits
   totals rows off), with a description and the raw asset's key; columns it lists exist in the spec
   (or are lineage columns) and any description it gives is the spec's; a staging model reads it;
-  `revision_changes(...)` calls pass the spec's row key.
+  `revision_changes(...)` calls pass the spec's row key; the raw table's `freshness` is the spec's
+  release cadence (what Dagster's freshness policy says too), on the main table only.
 - Great Expectations: `expectations/<key>.json` exists, names the source, mentions only columns the
   spec has, and checks the row key is unique within each period.
 - samples: the spec's globs find bundled files, each cited in `data/samples/README.md`; a spec
@@ -26,7 +27,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -96,10 +97,20 @@ class DbtSourceTable:
     name: str
     entry: dict
     path: Path
+    # The source's own entry: its freshness and loaded_at_field apply to tables that set none.
+    source_entry: dict = field(default_factory=dict)
 
     @property
     def asset_key(self) -> list[str] | None:
         return ((self.entry.get("meta") or {}).get("dagster") or {}).get("asset_key")
+
+    @property
+    def freshness(self) -> dict | None:
+        return self.entry["freshness"] if "freshness" in self.entry else self.source_entry.get("freshness")
+
+    @property
+    def loaded_at_field(self) -> str | None:
+        return self.entry.get("loaded_at_field", self.source_entry.get("loaded_at_field"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +126,7 @@ def dbt_source_tables(layout: Layout) -> dict[str, DbtSourceTable]:
             if source.get("schema", source.get("name")) != "raw":
                 continue
             for table in source.get("tables") or []:
-                tables[table["name"]] = DbtSourceTable(source["name"], table["name"], table, path)
+                tables[table["name"]] = DbtSourceTable(source["name"], table["name"], table, path, source)
     return tables
 
 
@@ -188,6 +199,7 @@ def check_dbt(spec: SourceSpec, tables: dict[str, DbtSourceTable], sql: dict[Pat
             problems.append(Problem(spec.key, "dbt source", f"no dbt source table {name!r} (raw.{name} is loaded by the spec)"))
             continue
         problems.extend(_check_dbt_table(spec, table, columns))
+        problems.extend(check_freshness(spec, table, is_main=not suffix))
     if not any(
         (main.source, spec.key) == (m["source"], m["table"])
         for p, text in sql.items()
@@ -224,6 +236,39 @@ def _check_dbt_table(spec: SourceSpec, table: DbtSourceTable, columns) -> list[P
                 Problem(spec.key, "dbt description", f"{where} describes {name!r} as {written!r}; the spec says {declared!r}")
             )
     return problems
+
+
+def expected_freshness(spec: SourceSpec) -> dict:
+    """dbt's `freshness` for a spec's raw table: its release cadence as Dagster's freshness policy has it."""
+    warn, fail = spec.release_cadence.overdue_after
+    return {"warn_after": {"count": warn.days, "period": "day"}, "error_after": {"count": fail.days, "period": "day"}}
+
+
+def check_freshness(spec: SourceSpec, table: DbtSourceTable, *, is_main: bool) -> list[Problem]:
+    """dbt source freshness says what the spec's cadence says, on the main table only: a part table
+    (totals, a JSON document's ratings) loads with it, and may be empty when the file has no such part."""
+    where = f"dbt source table {table.name!r} ({table.path.name})"
+    declared = table.freshness
+    if not is_main:
+        if declared:
+            return [
+                Problem(spec.key, "dbt freshness", f"{where} declares freshness; only {spec.key!r} should (it loads with it)")
+            ]
+        return []
+    expected = expected_freshness(spec)
+    if table.loaded_at_field != "_loaded_at":
+        return [Problem(spec.key, "dbt freshness", f"{where} has loaded_at_field {table.loaded_at_field!r}, not '_loaded_at'")]
+    if {k: declared.get(k) for k in expected} != expected if declared else True:
+        want = ", ".join(f"{k}: {{count: {v['count']}, period: day}}" for k, v in expected.items())
+        return [
+            Problem(
+                spec.key,
+                "dbt freshness",
+                f"{where} declares freshness {declared}; the spec's {spec.release_cadence.every} cadence says {{{want}}} "
+                "(Cadence.overdue_after)",
+            )
+        ]
+    return []
 
 
 def check_revisions(specs: dict[str, SourceSpec], sql: dict[Path, str]) -> list[Problem]:
@@ -316,6 +361,7 @@ def dbt_source_entry(spec: SourceSpec) -> str:
         "name": spec.key,
         "description": f"{spec.publisher}, {spec.title}.",
         "meta": {"dagster": {"asset_key": ["raw", spec.key]}},
+        "freshness": expected_freshness(spec),
         "columns": [
             {"name": c.name, **({"description": c.description} if c.description else {})}
             | ({"data_tests": ["not_null"]} if c.name in spec.row_key else {})

@@ -132,6 +132,24 @@ def test_a_dbt_source_table_without_a_description_or_with_another_asset_key_is_n
     assert any("asset_key ['raw', 'uec']" in m for _, _, m in problems)
 
 
+def test_dbt_source_freshness_that_contradicts_the_spec_cadence_is_named(copy):
+    """The cadence is declared once, in the spec: dbt's freshness must say the same (33 and 38 days for
+    a monthly release), on the main table and not on a part that loads with it."""
+    _edit_yaml(copy.root / UEC_SOURCES, lambda d: _uec_table(d)["freshness"]["error_after"].update(count=75))
+    message = _only(problems_of(copy), "uec_ae_monthly", "dbt freshness")
+    assert "'count': 75" in message and "error_after: {count: 38, period: day}" in message
+
+    def on_a_part(document):
+        _uec_table(document)["freshness"]["error_after"]["count"] = 38
+        totals = next(t for t in document["sources"][0]["tables"] if t["name"] == "uec_ae_monthly__totals")
+        totals["freshness"] = _uec_table(document)["freshness"]
+
+    _edit_yaml(copy.root / UEC_SOURCES, on_a_part)
+    assert "'uec_ae_monthly__totals' (_uec__sources.yml) declares freshness" in _only(
+        problems_of(copy), "uec_ae_monthly", "dbt freshness"
+    )
+
+
 def test_a_source_no_staging_model_reads_is_named(copy):
     (copy.root / "dbt/models/staging/uec/stg_uec__ae_monthly.sql").unlink()
     assert "source('raw', 'uec_ae_monthly')" in _only(problems_of(copy), "uec_ae_monthly", "staging model")
