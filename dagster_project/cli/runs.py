@@ -58,7 +58,9 @@ def report_run(summary, seconds: float, log_path: Path) -> list[str]:
     stale = sorted(n for n, passed in freshness.items() if not passed and n not in never)
     if freshness:
         mark = "[yellow]![/]" if stale else "[green]✓[/]"
-        unloaded = f" ({len(never)} never loaded: {', '.join(n.split(':')[0] for n in never)})" if never else ""
+        unloaded = (
+            f" ({len(never)} never loaded: {', '.join(n.split(':')[0].removeprefix('raw/') for n in never)})" if never else ""
+        )
         console.print(
             f"{mark} dbt source freshness: {sum(freshness.values())}/{len(freshness) - len(never)} loaded raw tables "
             f"within their release cadence{unloaded}{took}"
