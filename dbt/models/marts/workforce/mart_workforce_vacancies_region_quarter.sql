@@ -1,6 +1,6 @@
 -- Vacancies by NHS England region, staff group and quarter, with an England row summed from the
--- regions only where all seven are there with a figure (the whole set the publisher counts); the
--- publisher's own England row sits beside it to reconcile against. Rates are summed vacancies over
+-- regions only where all seven are there with a figure (the whole set the publisher counts); a dbt
+-- test reconciles it with the publisher's own England row (raw totals). Rates are summed vacancies over
 -- summed planned workforce (staff in post + vacancies), never a mean of regions' rates.
 with facts as (
     select * from {{ ref('fct_vacancies_region_quarter') }}
@@ -8,18 +8,6 @@ with facts as (
 
 regions as (
     select * from {{ ref('dim_region') }}
-),
-
-publisher_england as (
-    -- England rows are totals in the publisher's layout; one per quarter and staff group.
-    select
-        cast(_period as date) as quarter_end_month,
-        trim(staff_group) as staff_group,
-        vacancy_fte,
-        vacancy_rate_percent
-    from {{ source('workforce', 'nhs_vacancies__totals') }}
-    where (upper(trim(region_code)) like 'E92%' or lower(trim(region_name)) = 'england')
-      and lower(trim(staff_group)) <> 'all staff groups'
 ),
 
 region_rows as (
@@ -34,7 +22,6 @@ region_rows as (
         planned_workforce_fte,
         staff_in_post_fte,
         vacancy_rate,
-        vacancy_fte as publisher_vacancy_fte,
         publisher_rate_percent
     from facts
 ),
@@ -51,12 +38,9 @@ england_rows as (
         sum(facts.planned_workforce_fte) as planned_workforce_fte,
         sum(facts.staff_in_post_fte) as staff_in_post_fte,
         {{ percent('sum(facts.vacancy_fte)', 'sum(facts.planned_workforce_fte)') }} as vacancy_rate,
-        any_value(publisher_england.vacancy_fte) as publisher_vacancy_fte,
-        any_value(publisher_england.vacancy_rate_percent) as publisher_rate_percent
+        -- The publisher's England row is a total in raw (nhs_vacancies__totals): the reconciling test reads it there.
+        cast(null as double) as publisher_rate_percent
     from facts
-    left join publisher_england
-        on publisher_england.quarter_end_month = facts.quarter_end_month
-        and publisher_england.staff_group = facts.staff_group
     where facts.region_code in (select region_code from regions)
     group by facts.quarter_end_month, facts.staff_group
     -- Every region with a vacancy and planned-workforce figure: a suppressed or missing region would
