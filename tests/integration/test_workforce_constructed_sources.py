@@ -214,5 +214,6 @@ def test_the_staff_survey_mart_names_a_measure_across_its_renumbering(home):
         "select count(*), count(percent_positive), bool_and(is_suppressed) from marts.mart_staff_survey_org_year where org_code = 'RY6'",
     ) == [(9, 0, True)]
     assert warehouse(
-        home, "select measure_name, benchmark_group from marts.mart_staff_survey_org_year where question_code = 'q20a' and org_code = 'RXG'"
+        home,
+        "select measure_name, benchmark_group from marts.mart_staff_survey_org_year where question_code = 'q20a' and org_code = 'RXG'",
     ) == [(None, "Mental Health & Learning Disability Trusts")]

@@ -60,11 +60,11 @@ staff_areas as (
         coalesce(regions.region_name, 'Region not known') as region_name, staff.staff_group, staff.org_code, staff.fte
     from staff
     left join regions on regions.region_code = staff.region_code
-    where staff.month_start in (select month_start from whole_staff_months)
+    where staff.month_start in (select whole_staff_months.month_start from whole_staff_months)
     union all
     select month_start, 'ENG' as region_code, 'England' as region_name, staff_group, org_code, fte
     from staff
-    where month_start in (select month_start from whole_staff_months)
+    where staff.month_start in (select whole_staff_months.month_start from whole_staff_months)
 ),
 
 staff_summary as (

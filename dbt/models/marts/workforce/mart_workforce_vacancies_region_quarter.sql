@@ -41,7 +41,7 @@ england_rows as (
         -- The publisher's England row is a total in raw (nhs_vacancies__totals): the reconciling test reads it there.
         cast(null as double) as publisher_rate_percent
     from facts
-    where facts.region_code in (select region_code from regions)
+    where facts.region_code in (select regions.region_code from regions)
     group by facts.quarter_end_month, facts.staff_group
     -- Every region with a vacancy and planned-workforce figure: a suppressed or missing region would
     -- make the sum part of England.
