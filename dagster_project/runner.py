@@ -169,17 +169,16 @@ def run_job(
     partition_key: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> RunSummary:
+    from dagster_project.assets.catalog import checks_of
+
     job = definitions_for(settings).resolve_job_def(job_name)
     instance = get_instance(settings)
     with sigterm_kept(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if asset_selection is not None:
+            job = job.get_subset(asset_selection=set(asset_selection), asset_check_selection=set(checks_of(asset_selection)))
         result = job.execute_in_process(
-            instance=instance,
-            tags=tags or {},
-            raise_on_error=False,
-            run_config=QUIET,
-            asset_selection=asset_selection,
-            partition_key=partition_key,
+            instance=instance, tags=tags or {}, raise_on_error=False, run_config=QUIET, partition_key=partition_key
         )
     alert_on_run(settings, instance, result.run_id)
     return _summarise(job_name, result)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from functools import cache
 
-from dagster import AssetKey, AssetSelection, define_asset_job
+from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
 from dagster_project.assets.dbt import unbuilt_nodes, warehouse_dbt_assets
 from dagster_project.assets.raw import build_raw_asset, raw_asset_key
@@ -65,6 +65,18 @@ SOURCE_FRESHNESS_JOB = define_asset_job(
     tags=WRITER_TAGS,  # dbt-duckdb opens the warehouse read-write
     description="dbt source freshness of every raw table against its source's release cadence (alerts when stale).",
 )
+
+
+def checks_of(keys) -> list[AssetCheckKey]:
+    """The checks a run of these assets evaluates: those the assets declare themselves (the GX gate,
+    dbt tests). A run selecting assets without naming checks gets every check on them, the source
+    freshness checks too (Dagster subsets from the whole asset graph, not the job's selection), and
+    those run on their own (assets/source_freshness.py): runs name their checks with this."""
+    wanted = set(keys)
+    return sorted(
+        (check for asset in ALL_ASSETS for check in asset.check_keys if check.asset_key in wanted),
+        key=lambda check: check.to_user_string(),
+    )
 
 
 @cache

@@ -19,7 +19,7 @@ from dagster import AssetExecutionContext, AssetKey, AutomationCondition, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from dagster_project.assets.dbt_project import dbt_project, require_manifest
-from dagster_project.assets.table_metadata import owners_of, table_metadata
+from dagster_project.assets.table_metadata import PREVIEW_ROWS, owners_of, table_metadata
 from dagster_project.serving.publish import Description
 from dagster_project.ingest.load import ensure_raw_tables
 from dagster_project.resources import WarehouseResource
@@ -110,7 +110,9 @@ def with_table_metadata(events, con, manifest: Mapping[str, Any]):
         node = nodes.get(getattr(unique_id, "value", unique_id))
         if node and node["resource_type"] in ("model", "seed", "snapshot"):
             descriptions = {name: column.get("description") for name, column in node.get("columns", {}).items()}
-            table = table_metadata(con, node["schema"], node.get("alias") or node["name"], descriptions)
+            # The marts BI reads (meta.publish) show their first rows on the asset page too.
+            preview = PREVIEW_ROWS if node.get("config", {}).get("meta", {}).get("publish") else 0
+            table = table_metadata(con, node["schema"], node.get("alias") or node["name"], descriptions, preview)
             if table:
                 event = event.with_metadata({**event.metadata, **table})
         yield event

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from dagster import AddDynamicPartitionsRequest, RunRequest
 
-from dagster_project.assets.catalog import load_job_name, selection_for_load
+from dagster_project.assets.catalog import checks_of, load_job_name, selection_for_load
 from dagster_project.assets.partitions import partitions_for, snapshots_name
 from dagster_project.ingest.landing import LandedFile, LandingStore
 from dagster_project.ingest.pending import pending_files
@@ -107,9 +107,12 @@ def _request(
         tags[TAG_FILE] = f"{len(unique)} files"
     key = run_key(spec.key, periods, list(unique))
     job = load_job_name(spec.key)
+    checks = checks_of(selection)  # the gate and dbt tests; never the source freshness checks
     if len(periods) == 1:
-        return RunRequest(run_key=key, job_name=job, partition_key=periods[0], asset_selection=selection, tags=tags)
+        return RunRequest(
+            run_key=key, job_name=job, partition_key=periods[0], asset_selection=selection, asset_check_keys=checks, tags=tags
+        )
     # Several periods: one run over their range (the loader skips periods whose vintage is loaded).
     positions = sorted(order.index(p) for p in periods)
     tags |= {RANGE_START: order[positions[0]], RANGE_END: order[positions[-1]]}
-    return RunRequest(run_key=key, job_name=job, asset_selection=selection, tags=tags)
+    return RunRequest(run_key=key, job_name=job, asset_selection=selection, asset_check_keys=checks, tags=tags)
