@@ -95,3 +95,28 @@ def test_a_raw_table_dbt_cannot_read_fails_the_check_with_dbts_error(built_home_
     assert not summary.check_results[name] and name in summary.failed_checks
     assert summary.check_metadata[name]["status"] == "runtime error"
     assert "_loaded_at" in summary.check_descriptions[name]
+
+
+def test_only_the_freshness_job_runs_dbt_source_freshness(built_home, monkeypatch):
+    """A build's load and marts runs evaluate their own checks (the gate, dbt tests), not the source
+    freshness checks: Dagster would add every check on a selected asset, and a multi-source build
+    paid a dbt invocation per load. The build's last run is the freshness job, over every source."""
+    from dagster import AssetCheckKey, DagsterEventType, RunsFilter
+
+    from dagster_project.assets.catalog import checks_of, selection_for_load
+    from dagster_project.runner import get_instance
+
+    selection = selection_for_load("uec_ae_monthly", None)
+    assert AssetCheckKey(selection[0], "great_expectations_gate") in checks_of(selection)
+    assert not [check for check in checks_of(selection) if check.name == CHECK]
+
+    monkeypatch.setenv("NHS_WAREHOUSE_HOME", str(built_home))
+    instance = get_instance(load_settings())
+    evaluated_by_job: dict[str, set[str]] = {}
+    for run in instance.get_runs(RunsFilter()):
+        records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
+        names = {r.event_log_entry.dagster_event.event_specific_data.check_name for r in records}
+        evaluated_by_job.setdefault(run.job_name, set()).update(names)
+    assert {job for job, names in evaluated_by_job.items() if CHECK in names} == {"check_source_freshness"}
+    assert evaluated_by_job["check_source_freshness"] == {CHECK}
+    assert "great_expectations_gate" in evaluated_by_job["load_uec_ae_monthly"]
