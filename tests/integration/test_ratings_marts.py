@@ -222,3 +222,28 @@ def test_maternity_and_mental_health_ward_shares_count_each_location_and_core_se
     # A national load answers State of Care's question from these rows without new code.
     maternity = {r: pct for s, kq, r, _, _, pct in rows if s == "Maternity" and kq == "Overall"}
     assert maternity == {"Requires improvement": 100.0}
+
+
+def ratings_figures() -> list[dict]:
+    from tests.conftest import PUBLISHED_FIGURES
+
+    return [r for r in csv.DictReader(PUBLISHED_FIGURES.open()) if r["family"] == "ratings"]
+
+
+def test_each_ratings_figure_names_a_query_that_runs_on_the_published_marts(built_home):
+    """No bundled file reproduces State of Care's national ratings figures, so their rows carry no
+    expected value; each note gives the query a national capture would answer them with."""
+    figures = ratings_figures()
+    assert {f["figure_id"] for f in figures} >= {
+        "ratings_maternity_inadequate_overall",
+        "ratings_maternity_ri_overall",
+        "ratings_ambulance_trusts_ri_or_inadequate",
+    }
+    with serving(built_home) as con:
+        for figure in figures:
+            assert figure["expected_from_shared_data"] == "" and figure["published_value"], figure["figure_id"]
+            sql = figure["note"].split("Query: ", 1)[1]
+            assert len(con.execute(sql).fetchall()) == 1, figure["figure_id"]
+        # On the Oldham capture the maternity query gives Oldham's one maternity service (the Royal Oldham).
+        maternity = next(f for f in figures if f["figure_id"] == "ratings_maternity_ri_overall")
+        assert con.execute(maternity["note"].split("Query: ", 1)[1]).fetchall() == [(100.0,)]

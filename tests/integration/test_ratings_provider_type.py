@@ -235,3 +235,11 @@ def test_a_provider_type_count_is_explained_to_the_api_capture(provider_load):
     (file,) = [f for f in explained["files"] if f["source"] == "cqc_api_providers"]
     assert file["period"] == "2025-06-01" and file["raw_rows"] == 1
     assert file["documents"] == ["provider_details/provider_RX7.json"]
+
+
+def test_the_published_figures_query_for_ambulance_trusts_answers_from_this_mart(provider_load):
+    from tests.integration.test_ratings_marts import ratings_figures
+
+    (figure,) = [f for f in ratings_figures() if f["figure_id"] == "ratings_ambulance_trusts_ri_or_inadequate"]
+    # State of Care printed 4 of 10 nationally; of the fixture's two registered ambulance trusts, one.
+    assert query(provider_load, figure["note"].split("Query: ", 1)[1]) == [(1,)]
