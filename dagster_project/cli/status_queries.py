@@ -8,7 +8,7 @@ import duckdb
 
 from dagster_project.ingest.load import table_name
 from dagster_project.ingest.spec import SchemaOnly, SourceSpec
-from dagster_project.warehouse import table_exists
+from dagster_project.warehouse import scalar, table_exists
 
 
 def current_loads(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str, object]]:
@@ -41,7 +41,7 @@ def schema_only_parts_with_rows(
         for part in spec.schema_only:
             table = table_name(spec, part.table)
             if table_exists(con, table):
-                rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+                rows = scalar(con, f"select count(*) from {table}")
                 if rows:
                     found.append((spec, part, rows))
     return found

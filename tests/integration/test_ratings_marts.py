@@ -173,7 +173,11 @@ def test_no_person_named_as_a_contact_or_manager_reaches_raw_or_the_marts(built_
 # Core services as CQC counts them in State of Care ("10% of maternity services inadequate, 39%
 # requires improvement"): one rating per location and core service, the latest (the document's
 # currentRatings), registered locations only, shares over rated services only.
-CORE_SERVICES = ("Maternity", "Forensic inpatient or secure wards", "Long stay or rehabilitation mental health wards for working age adults")
+CORE_SERVICES = (
+    "Maternity",
+    "Forensic inpatient or secure wards",
+    "Long stay or rehabilitation mental health wards for working age adults",
+)
 
 
 def core_service_ratings_from_the_json() -> collections.Counter:
@@ -216,7 +220,7 @@ def test_maternity_and_mental_health_ward_shares_count_each_location_and_core_se
     for (service, kq, rating), n in expected.items():
         if rating in ("Outstanding", "Good", "Requires improvement", "Inadequate"):
             rated[(service, kq)] += n
-    for service, kq, rating, n, rated_locations, pct in rows:
+    for service, kq, _rating, n, rated_locations, pct in rows:
         assert rated_locations == rated[(service, kq)]
         assert pct == pytest.approx(100 * n / rated[(service, kq)])
     # A national load answers State of Care's question from these rows without new code.
