@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import duckdb
 
-from dagster_project.warehouse import table_exists
+from dagster_project.ingest.load import table_name
+from dagster_project.ingest.spec import SchemaOnly, SourceSpec
+from dagster_project.warehouse import scalar, table_exists
 
 
 def current_loads(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str, object]]:
@@ -26,3 +30,18 @@ def failed_expectations(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list
         "where not success order by validated_at desc limit ?",
         [limit],
     ).fetchall()
+
+
+def schema_only_parts_with_rows(
+    con: duckdb.DuckDBPyConnection, specs: Iterable[SourceSpec]
+) -> list[tuple[SourceSpec, SchemaOnly, int]]:
+    """The parts of layouts checked against a schema only (SourceSpec.schema_only) that hold rows."""
+    found = []
+    for spec in specs:
+        for part in spec.schema_only:
+            table = table_name(spec, part.table)
+            if table_exists(con, table):
+                rows = scalar(con, f"select count(*) from {table}")
+                if rows:
+                    found.append((spec, part, rows))
+    return found

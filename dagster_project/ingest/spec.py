@@ -55,6 +55,21 @@ DEFAULT_CADENCE = {
 
 
 @dataclass(frozen=True)
+class SchemaOnly:
+    """A part of a layout no bundled real file exercises, checked against the publisher's schema of
+    it instead (e.g. the JSON Schema of an API's documents): the README's source table and
+    `nhs-warehouse status` say so, until a real file with that part is bundled and tested."""
+
+    table: str  # the raw table's suffix, as in SourceSpec.extra_tables (e.g. "ratings")
+    schema: str  # the schema file, relative to data/samples/ and cited there
+    because: str  # why no real file verifies it
+
+
+# How the README's source table and `nhs-warehouse status` call such a part.
+SCHEMA_ONLY_WORDS = "checked against the API schema only"
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     key: str
     family: str
@@ -81,6 +96,8 @@ class SourceSpec:
     sample_glob: str | tuple[str, ...] | None = None
     # Why no real file is bundled, when none is (the registry check asks for one or the other).
     sample_absent_because: str | None = None
+    # Parts (raw tables) of a layout the bundled samples never exercise, checked against a schema only.
+    schema_only: tuple[SchemaOnly, ...] = ()
     # Where the publisher puts it (a template with {period} or an index page), if fetched over HTTP.
     url_template: str | None = None
     index_url: str | None = None
@@ -115,7 +132,8 @@ class SourceSpec:
     @property
     def layout_verified(self) -> bool:
         """Whether the layout has been read from a real published file: a bundled sample (cited in
-        data/samples/README.md, read by the tests). A layout written from a description is not."""
+        data/samples/README.md, read by the tests). A layout written from a description is not, and
+        parts of it the samples never exercise are listed in `schema_only`."""
         return bool(self.sample_globs)
 
     @property

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 
 from dagster_project.ingest.columns import Column
-from dagster_project.ingest.spec import SourceSpec
+from dagster_project.ingest.spec import SchemaOnly, SourceSpec
 from dagster_project.sources.cqc import exports
 from dagster_project.sources.cqc.api_tables import RATINGS, parse_bundle
 from dagster_project.sources.cqc.capture import LOCATIONS, PROVIDERS, looks_like_bundle, pack
@@ -181,6 +181,16 @@ CQC_API_PROVIDERS = SourceSpec(
     extra_tables={RATINGS: _rating_columns("provider_id")},
     row_key=("provider_id",),
     sample_glob="ratings/cqc_api_*",
+    schema_only=(
+        SchemaOnly(
+            RATINGS,
+            schema="ratings/api_schema/Syndication_Provider_Id.json",
+            because=(
+                "the 20 bundled provider documents carry no currentRatings; tests load provider documents "
+                "shaped by CQC's schema (tests/integration/test_ratings_provider_type.py)"
+            ),
+        ),
+    ),
     # Polled through the API's change feed (sources/cqc/feed.py), not an index page.
     parser=lambda path, spec: parse_bundle(path, spec, PROVIDERS, _provider_derived),
     detect=lambda path: looks_like_bundle(path, PROVIDERS),

@@ -13,7 +13,8 @@ checked here, each problem naming the source and the piece that is missing or co
 - Great Expectations: `expectations/<key>.json` exists, names the source, mentions only columns the
   spec has, and checks the row key is unique within each period.
 - samples: the spec's globs find bundled files, each cited in `data/samples/README.md`; a spec
-  without samples says why (`sample_absent_because`).
+  without samples says why (`sample_absent_because`); a part checked against a schema only
+  (`schema_only`) is one of its raw tables, and its schema file is bundled and cited.
 - README: the source table between its markers is the one `render_source_table` writes
   (`nhs-warehouse check-registry --write` rewrites it).
 - the spec itself: row key, period column and partitioning agree with its columns and first period.
@@ -34,7 +35,7 @@ from typing import Iterable
 import yaml
 
 from dagster_project.ingest.load import LINEAGE_COLUMNS
-from dagster_project.ingest.spec import SourceSpec
+from dagster_project.ingest.spec import SCHEMA_ONLY_WORDS, SourceSpec
 from dagster_project.settings import PROJECT_ROOT
 
 LINEAGE = frozenset(name for name, _ in LINEAGE_COLUMNS)
@@ -179,6 +180,9 @@ def check_spec(spec: SourceSpec) -> list[Problem]:
         )
     if not spec.sample_globs and not spec.sample_absent_because:
         problems.append(Problem(spec.key, "sample", "no sample_glob, and sample_absent_because does not say why"))
+    for part in spec.schema_only:
+        if part.table not in spec.table_columns():
+            problems.append(Problem(spec.key, "schema only", f"{part.table!r} is not one of the raw tables the spec loads"))
     return problems
 
 
@@ -348,6 +352,11 @@ def check_samples(spec: SourceSpec, layout: Layout, cited: list[str]) -> list[Pr
                 for c in cited
             ):
                 problems.append(Problem(spec.key, "sample citation", f"{relative} is not cited in data/samples/README.md"))
+    for part in spec.schema_only:
+        if not (layout.samples / part.schema).is_file():
+            problems.append(Problem(spec.key, "schema only", f"the schema {part.schema!r} is not under {layout.samples}"))
+        elif not any(part.schema == c or part.schema.startswith(c.rstrip("/") + "/") for c in cited):
+            problems.append(Problem(spec.key, "sample citation", f"{part.schema} is not cited in data/samples/README.md"))
     return problems
 
 
@@ -389,6 +398,8 @@ def render_source_table(specs: Iterable[SourceSpec]) -> str:
         polled = spec.url_template or spec.index_url or (f"{feed.url} (change feed)" if feed else "")
         polled = polled or "no poller of its own"
         sample = ", ".join(f"`{g}`" for g in spec.sample_globs) or f"**unverified**: {spec.sample_absent_because}"
+        for part in spec.schema_only:
+            sample += f"; its `{part.table}` part **{SCHEMA_ONLY_WORDS}** (`{part.schema}`): {part.because}"
         lines.append(
             f"| `{spec.key}` | {spec.publisher}: {spec.title} | {partitions} | {cadence.every}, "
             f"{cadence.due_after_days} days after the period | {polled} | {sample} |"

@@ -168,3 +168,86 @@ def test_no_person_named_as_a_contact_or_manager_reaches_raw_or_the_marts(built_
     finally:
         con.close()
     assert found == []
+
+
+# Core services as CQC counts them in State of Care ("10% of maternity services inadequate, 39%
+# requires improvement"): one rating per location and core service, the latest (the document's
+# currentRatings), registered locations only, shares over rated services only.
+CORE_SERVICES = (
+    "Maternity",
+    "Forensic inpatient or secure wards",
+    "Long stay or rehabilitation mental health wards for working age adults",
+)
+
+
+def core_service_ratings_from_the_json() -> collections.Counter:
+    """(service, key question, rating) -> locations, counted straight from the Oldham documents."""
+    counted: collections.Counter = collections.Counter()
+    for d in oldham_documents():
+        if d["registrationStatus"] != "Registered":
+            continue
+        areas = {a["inspectionAreaId"]: a["inspectionAreaName"] for a in d.get("inspectionAreas", [])}
+        seen = set()
+        for service in (d.get("currentRatings") or {}).get("serviceRatings", []):
+            name = areas.get(service["name"])
+            if name not in CORE_SERVICES:
+                continue
+            assert name not in seen, (d["locationId"], name)  # one rating per location and core service
+            seen.add(name)
+            counted[(name, "Overall", service["rating"])] += 1
+            for kq in service.get("keyQuestionRatings", []):
+                counted[(name, kq["name"], kq["rating"])] += 1
+    return counted
+
+
+def test_maternity_and_mental_health_ward_shares_count_each_location_and_core_service_once(built_home):
+    expected = core_service_ratings_from_the_json()
+    # The Royal Oldham's maternity service (Requires improvement); the deregistered Royal Oldham
+    # registration (RW603) rated "Maternity and gynaecology", an older core service, and is not counted.
+    assert expected[("Maternity", "Overall", "Requires improvement")] == 1
+    assert expected[("Forensic inpatient or secure wards", "Overall", "Good")] == 1
+    assert sum(n for (service, kq, _), n in expected.items() if kq == "Overall") == 3
+    placeholders = ", ".join("?" for _ in CORE_SERVICES)
+    with serving(built_home) as con:
+        rows = con.execute(
+            "select service, key_question, rating, locations, rated_locations, pct_of_rated from mart_ratings_distribution "
+            "where source = 'api' and area_level = 'england' and sector = 'All sectors' "
+            f"and primary_inspection_category = 'All categories' and service in ({placeholders})",
+            list(CORE_SERVICES),
+        ).fetchall()
+    assert {(s, kq, r): n for s, kq, r, n, _, _ in rows} == dict(expected)
+    rated = collections.Counter()
+    for (service, kq, rating), n in expected.items():
+        if rating in ("Outstanding", "Good", "Requires improvement", "Inadequate"):
+            rated[(service, kq)] += n
+    for service, kq, _rating, n, rated_locations, pct in rows:
+        assert rated_locations == rated[(service, kq)]
+        assert pct == pytest.approx(100 * n / rated[(service, kq)])
+    # A national load answers State of Care's question from these rows without new code.
+    maternity = {r: pct for s, kq, r, _, _, pct in rows if s == "Maternity" and kq == "Overall"}
+    assert maternity == {"Requires improvement": 100.0}
+
+
+def ratings_figures() -> list[dict]:
+    from tests.conftest import PUBLISHED_FIGURES
+
+    return [r for r in csv.DictReader(PUBLISHED_FIGURES.open()) if r["family"] == "ratings"]
+
+
+def test_each_ratings_figure_names_a_query_that_runs_on_the_published_marts(built_home):
+    """No bundled file reproduces State of Care's national ratings figures, so their rows carry no
+    expected value; each note gives the query a national capture would answer them with."""
+    figures = ratings_figures()
+    assert {f["figure_id"] for f in figures} >= {
+        "ratings_maternity_inadequate_overall",
+        "ratings_maternity_ri_overall",
+        "ratings_ambulance_trusts_ri_or_inadequate",
+    }
+    with serving(built_home) as con:
+        for figure in figures:
+            assert figure["expected_from_shared_data"] == "" and figure["published_value"], figure["figure_id"]
+            sql = figure["note"].split("Query: ", 1)[1]
+            assert len(con.execute(sql).fetchall()) == 1, figure["figure_id"]
+        # On the Oldham capture the maternity query gives Oldham's one maternity service (the Royal Oldham).
+        maternity = next(f for f in figures if f["figure_id"] == "ratings_maternity_ri_overall")
+        assert con.execute(maternity["note"].split("Query: ", 1)[1]).fetchall() == [(100.0,)]

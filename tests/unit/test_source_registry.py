@@ -238,6 +238,38 @@ def test_a_sample_the_samples_readme_does_not_cite_is_named(copy, tmp_path):
     assert f"uec/{one.name} is not cited" in _only(problems, "uec_ae_monthly", "sample citation")
 
 
+PROVIDERS = SOURCES["cqc_api_providers"]
+
+
+def test_the_provider_ratings_layout_is_shown_as_checked_against_the_api_schema_only():
+    (part,) = PROVIDERS.schema_only
+    assert part.table == "ratings" and (SAMPLES_DIR / part.schema).is_file()
+    row = next(line for line in render_source_table(SPECS).splitlines() if line.startswith("| `cqc_api_providers` |"))
+    assert "its `ratings` part **checked against the API schema only**" in row
+    assert not SOURCES["cqc_api_locations"].schema_only  # the location documents carry real ratings
+
+
+def test_a_schema_only_part_that_is_not_a_table_or_whose_schema_is_not_bundled_and_cited_is_named(copy, tmp_path):
+    (part,) = PROVIDERS.schema_only
+    not_a_table = dataclasses.replace(PROVIDERS, schema_only=(dataclasses.replace(part, table="rating"),))
+    problems = [p for p in problems_of(copy, with_spec(not_a_table)) if p[1] != "README source table"]
+    assert "'rating' is not one of the raw tables" in _only(problems, "cqc_api_providers", "schema only")
+
+    missing = dataclasses.replace(PROVIDERS, schema_only=(dataclasses.replace(part, schema="ratings/api_schema/none.json"),))
+    problems = [p for p in problems_of(copy, with_spec(missing)) if p[1] != "README source table"]
+    assert "'ratings/api_schema/none.json' is not under" in _only(problems, "cqc_api_providers", "schema only")
+
+    # A sample folder of the schema alone, whose README no longer cites it.
+    samples = tmp_path / "samples"
+    (samples / part.schema).parent.mkdir(parents=True)
+    shutil.copy(SAMPLES_DIR / part.schema, samples / part.schema)
+    readme = (SAMPLES_DIR / "README.md").read_text()
+    (samples / "README.md").write_text(readme.replace(f"`{part.schema}`", "the provider schema"))
+    layout = dataclasses.replace(copy, samples_dir=samples)
+    problems = [p for p in problems_of(layout) if p[0] == PROVIDERS.key and p[1] == "sample citation"]
+    assert f"{part.schema} is not cited" in _only(problems, "cqc_api_providers", "sample citation")
+
+
 def test_a_readme_without_the_new_sources_row_is_named(copy):
     extra = dataclasses.replace(SOURCES["nhs_vacancies"], key="nhs_vacancies_copy")
     problems = [p for p in problems_of(copy, [*SPECS, extra]) if p[0] == "README.md"]
