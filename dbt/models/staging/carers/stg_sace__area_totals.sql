@@ -1,7 +1,9 @@
 -- The Survey of Adult Carers' England (E92) and regional (E12) rows, as the tables print them: the
 -- publisher's weighted estimates over every responding carer in the area, not sums of the councils.
+-- Read as a part of the raw asset's main source (raw.sace_council_tables__totals), so the raw
+-- asset keeps one dbt source and one Dagster asset key.
 with source as (
-    select * from {{ source('carers', 'sace_council_tables__totals') }}
+    select * from {{ source_part('carers', 'sace_council_tables', 'totals') }}
 )
 
 select
