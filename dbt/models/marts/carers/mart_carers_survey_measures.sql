@@ -100,33 +100,35 @@ select
     all_rows.value,
     all_rows.value_status,
     all_rows.value_marker,
-    summary.councils_in_area,
-    summary.councils_in_table,
-    summary.councils_reported,
-    summary.councils_suppressed,
-    summary.councils_not_available,
-    summary.council_min_value,
-    summary.council_max_value,
-    summary.council_mean_value,
+    area_summary.councils_in_area,
+    area_summary.councils_in_table,
+    area_summary.councils_reported,
+    area_summary.councils_suppressed,
+    area_summary.councils_not_available,
+    area_summary.council_min_value,
+    area_summary.council_max_value,
+    area_summary.council_mean_value,
     case
         when all_rows.area_level = 'council' then null
         when all_rows.value is null then 'no_published_value'
-        when summary.councils_in_table < summary.councils_in_area then 'not_checkable_councils_missing'
-        when summary.councils_suppressed > 0 then 'not_checkable_councils_suppressed'
-        when summary.councils_reported = 0 then 'not_checkable_no_council_values'
+        when area_summary.councils_in_table < area_summary.councils_in_area then 'not_checkable_councils_missing'
+        when area_summary.councils_suppressed > 0 then 'not_checkable_councils_suppressed'
+        when area_summary.councils_reported = 0 then 'not_checkable_no_council_values'
         -- One unit of the published rounding (0.1: every value is printed to one decimal) either side:
         -- the councils' printed values and the total are each up to half a unit from the unrounded
         -- (compared on values rounded to 6 places, so binary fractions do not decide a tie).
-        when round(all_rows.value - summary.council_min_value, 6) >= -0.1
-            and round(summary.council_max_value - all_rows.value, 6) >= -0.1 then 'reconciled'
+        when
+            round(all_rows.value - area_summary.council_min_value, 6) >= -0.1
+            and round(area_summary.council_max_value - all_rows.value, 6) >= -0.1
+            then 'reconciled'
         else 'outside_council_range'
     end as reconciliation,
     all_rows.source_file_name,
     all_rows.source_file_sha256
 from all_rows
 left join measures on measures.measure_code = all_rows.measure_code
-left join council_summary as summary
+left join council_summary as area_summary
     on all_rows.area_level <> 'council'
-    and summary.financial_year = all_rows.financial_year
-    and summary.area_code = all_rows.la_code
-    and summary.measure_code = all_rows.measure_code
+    and area_summary.financial_year = all_rows.financial_year
+    and area_summary.area_code = all_rows.la_code
+    and area_summary.measure_code = all_rows.measure_code
