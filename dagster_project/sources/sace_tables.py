@@ -19,6 +19,7 @@ part" stay distinguishable downstream; anything else that is not a number is an 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from dagster_project.ingest.periods import find_financial_year
 from dagster_project.ingest.columns import Column, normalise_header
 from dagster_project.ingest.spec import SourceSpec
 from dagster_project.ingest.tabular import HEADER_SCAN_ROWS, PANDAS_DTYPES, ParsedFile, read_all_sheets, to_number, to_text
+from dagster_project.settings import REFERENCE_DIR
 
 # Publisher symbol (case-folded) -> what it means.
 MARKERS = {
@@ -61,45 +63,25 @@ class Measure:
         return False
 
 
-# ASCOF measures the survey feeds, then the survey answers CQC's State of Care quotes. Codes of the
-# answers are this warehouse's stable names: the questionnaire renumbers questions between waves.
-MEASURES = (
-    Measure("1D", "Carer-reported quality of life", ("1D", "ASCOF 1D"), 0, 12),
-    Measure("1I2", "Carers who have as much social contact as they would like", ("1I2", "ASCOF 1I2", "1I(2)")),
-    Measure("3B", "Carers who are extremely or very satisfied with support or services", ("3B", "ASCOF 3B")),
-    Measure("3C", "Carers who feel included or consulted in discussions about the person they care for", ("3C", "ASCOF 3C")),
-    Measure("3D2", "Proportion of carers who find it easy to find information about support", ("3D2", "ASCOF 3D2", "3D(2)")),
-    Measure(
-        "control_over_daily_life",
-        "Carers who have as much control over their daily life as they want",
-        ("I have as much control over my daily life as I want", "Control over daily life"),
-    ),
-    Measure(
-        "time_doing_valued_things",
-        "Carers able to spend their time as they want, doing things they value or enjoy",
-        ("I'm able to spend my time as I want, doing things I value or enjoy", "Time doing things I value or enjoy"),
-    ),
-    Measure(
-        "financial_difficulties",
-        "Carers whose caring role caused financial difficulties in the last 12 months",
-        ("Caring has caused financial difficulties", "Financial difficulties"),
-    ),
-    Measure(
-        "breaks_1_to_24_hours",
-        "Carers using support to have a break from caring for between 1 and 24 hours",
-        ("Support to have a break from caring for between 1 and 24 hours", "Breaks from caring: 1 to 24 hours"),
-    ),
-    Measure(
-        "breaks_over_24_hours",
-        "Carers using support to have a break from caring for more than 24 hours",
-        ("Support to have a break from caring for more than 24 hours", "Breaks from caring: more than 24 hours"),
-    ),
-    Measure(
-        "breaks_at_short_notice",
-        "Carers using support to have a break from caring at short notice or in an emergency",
-        ("Support to have a break from caring at short notice or in an emergency", "Breaks from caring: at short notice"),
-    ),
-)
+def load_measures(seed: Path = REFERENCE_DIR / "sace_measures.csv") -> tuple[Measure, ...]:
+    """The measures the survey publishes, as the cited `sace_measures` seed (the one home of codes,
+    names, ranges and header wordings) lists them: the ASCOF measures the survey feeds, then the
+    survey answers. Codes of the answers are this warehouse's stable names: the questionnaire
+    renumbers questions between waves."""
+    with open(seed, newline="", encoding="utf-8") as handle:
+        return tuple(
+            Measure(
+                row["measure_code"],
+                row["measure_name"],
+                tuple(s.strip() for s in row["header_spellings"].split("|") if s.strip()),
+                float(row["min_value"]),
+                float(row["max_value"]),
+            )
+            for row in csv.DictReader(handle)
+        )
+
+
+MEASURES = load_measures()
 
 ONS_CODE = re.compile(r"[EWSN]\d{8}")
 CODE_SPELLINGS = ("ONS code", "ONS area code", "Council code", "CASSR code", "LA code", "Local authority code")

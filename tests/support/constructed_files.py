@@ -222,3 +222,43 @@ def staff_survey_workbook(path: Path, year: int, questions: list[str], values: d
     for i, (code, name, group, responses) in enumerate(STAFF_SURVEY_ORGS):
         rows.append([code, name, group, responses, *[values[q][i] for q in questions]])
     return write_xlsx(path, {f"NSS{str(year)[-2:]} results": rows})
+
+
+# The North East's twelve councils as they stood in 2023-24 (ons_local_authorities seed), with
+# made-up values chosen so the published-total checks have something to decide: the region's 1D
+# lies inside its councils' range, its 3B one rounding unit below the lowest council, and one
+# council's 3C is suppressed. London is printed without its councils.
+SACE_NORTH_EAST_HEADER = ["ONS code", "Council", "Region", "1D", "3B", "3C"]
+SACE_NORTH_EAST_ROWS = [
+    ["E92000001", "England", None, 7.5, 38.0, 64.0],
+    ["E12000001", "North East", None, 7.6, 34.9, 66.0],
+    ["E12000007", "London", None, 7.1, 33.0, 60.0],
+    ["E06000001", "Hartlepool", "North East", 7.2, 35.0, 61.0],
+    ["E06000002", "Middlesbrough", "North East", 7.3, 36.0, 62.0],
+    ["E06000003", "Redcar and Cleveland", "North East", 7.4, 37.0, 63.0],
+    ["E06000004", "Stockton-on-Tees", "North East", 7.5, 38.0, 64.0],
+    ["E06000005", "Darlington", "North East", 7.6, 39.0, 65.0],
+    ["E06000047", "County Durham", "North East", 7.7, 40.0, 66.0],
+    ["E06000057", "Northumberland", "North East", 7.8, 41.0, 67.0],
+    ["E08000021", "Newcastle upon Tyne", "North East", 7.9, 42.0, 68.0],
+    ["E08000022", "North Tyneside", "North East", 8.0, 43.0, 69.0],
+    ["E08000023", "South Tyneside", "North East", 7.6, 44.0, 70.0],
+    ["E08000024", "Sunderland", "North East", 7.7, 45.0, "[c]"],
+    ["E08000037", "Gateshead", "North East", 7.8, 40.0, 66.0],
+]
+
+
+def sace_north_east_workbook(path: Path, year: str = "2023-24") -> Path:
+    """A CONSTRUCTED SACE council table for one whole region (the North East), in the layout the
+    parser reads (unverified against a real file): England and two regional rows, then councils."""
+    return write_xlsx(
+        path,
+        {
+            "Table 1": [
+                [f"Personal Social Services Survey of Adult Carers in England, {year}: measures by council"],
+                ["Constructed for a test in the documented layout; made-up values."],
+                SACE_NORTH_EAST_HEADER,
+                *SACE_NORTH_EAST_ROWS,
+            ]
+        },
+    )

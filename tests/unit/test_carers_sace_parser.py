@@ -108,3 +108,23 @@ def test_a_measure_column_the_parser_does_not_know_is_named_in_a_warning(tmp_pat
     assert parsed.warnings == [
         "new-measure.xlsx: table 'Table 1' column 'Carers who feel safe' is not a measure this parser knows; ignored"
     ]
+
+
+def test_a_measure_added_to_the_cited_seed_is_read_from_its_header(tmp_path):
+    # The sace_measures seed is the one home of the header wordings: its 1D domains, absent from the
+    # constructed table above, are recognised without a change to the parser.
+    from tests.support.constructed_files import write_xlsx
+
+    path = write_xlsx(
+        tmp_path / "domains.xlsx",
+        {
+            "Table 1": [
+                ["Survey of Adult Carers in England, 2023-24"],
+                ["ONS code", "Council", "I feel I have encouragement and support", "I have no worries about my personal safety"],
+                ["E06000001", "Hartlepool", 41.5, "[c]"],
+            ]
+        },
+    )
+    councils = SPEC.parse(path).tables[""]
+    assert set(councils.measure_code) == {"encouragement_and_support", "no_worries_about_safety"}
+    assert value(councils, "E06000001", "encouragement_and_support").value == 41.5

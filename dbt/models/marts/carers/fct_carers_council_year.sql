@@ -13,18 +13,15 @@ with oflog as (
 survey as (
     select
         survey.financial_year, survey.la_code, survey.la_name, survey.measure_code,
-        coalesce(measures.measure_name, survey.measure_name) as measure_name,
-        case
-            when measures.framework is not null or survey.measure_code in ('1I2', '3B', '3C') then 'ASCOF'
-            else 'SACE'
-        end as framework,
+        coalesce(measures.measure_name, sace.measure_name, survey.measure_name) as measure_name,
+        coalesce(sace.framework, measures.framework) as framework,
         'carers' as topic, survey.unit,
-        -- Every survey measure reads "more is better" except financial difficulties.
-        survey.measure_code <> 'financial_difficulties' as higher_is_better,
+        sace.higher_is_better,
         survey.value, survey.value_status, survey.value_marker,
         'sace_council_tables' as source_key, survey.source_file_name, 1 as source_priority
     from {{ ref('stg_sace__council_tables') }} as survey
     left join {{ ref('stg_reference__ascof_measures') }} as measures on measures.measure_code = survey.measure_code
+    left join {{ ref('stg_reference__sace_measures') }} as sace on sace.measure_code = survey.measure_code
 ),
 
 ranked as (
