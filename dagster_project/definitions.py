@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
-from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.catalog import ALL_ASSETS, LOAD_JOBS, MARTS_JOB, SOURCE_FRESHNESS_JOB, WRITER_TAGS
 from dagster_project.assets.source_freshness import source_freshness_checks
@@ -13,7 +12,7 @@ from dagster_project.automation.landing import build_landing_sensor
 from dagster_project.automation.publications import build_publication_sensor
 from dagster_project.alerting.run_alerts import build_run_alert_sensor
 from dagster_project.executors import executor_for
-from dagster_project.resources import WarehouseResource, duckdb_resource
+from dagster_project.resources import WarehouseDbtCliResource, WarehouseResource, duckdb_resource
 from dagster_project.settings import Settings, load_settings
 from dagster_project.sources import SOURCES
 
@@ -51,7 +50,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         executor=executor_for(settings.executor),
         resources={
             "duckdb": duckdb_resource(settings),
-            "dbt": DbtCliResource(
+            "dbt": WarehouseDbtCliResource(
                 project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir), dbt_executable=dbt_executable()
             ),
             "warehouse": WarehouseResource(home=str(settings.home)),
