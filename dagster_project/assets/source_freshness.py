@@ -129,7 +129,10 @@ def source_freshness_checks(
     keys = [k.asset_key.path[-1] for k in selected]
     selectors = dbt_sources()
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    target_path = settings.dbt_runs_dir / f"{started:%Y%m%dT%H%M%S}-{context.run.run_id[:8]}-freshness"
+    # Beside the builds' run folders, not among them: a freshness run is pruned with its own kind and
+    # never pushes a build's results out of the kept ones.
+    freshness_dir = settings.dbt_runs_dir.parent / "freshness_runs"
+    target_path = freshness_dir / f"{started:%Y%m%dT%H%M%S}-{context.run.run_id[:8]}"
     reuse_partial_parse(settings.dbt_runs_dir, target_path)
     invocation = dbt.cli(
         ["source", "freshness", "--select", " ".join(selectors[k] for k in keys)],
@@ -148,7 +151,7 @@ def source_freshness_checks(
         results = []
     finally:
         keep_partial_parse(target_path, settings.dbt_runs_dir)
-        prune_dbt_runs(settings.dbt_runs_dir, keep=settings.dbt_runs_kept)
+        prune_dbt_runs(freshness_dir, keep=settings.dbt_runs_kept)
     by_table = {r["unique_id"].rsplit(".", 1)[-1]: r for r in results}
     for key in keys:
         yield result_for(key, by_table.get(key), errors.get(key))

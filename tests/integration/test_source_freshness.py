@@ -46,8 +46,13 @@ def test_a_stale_raw_table_alerts_as_overdue_and_resolves_when_loaded_again(buil
     loaded_days_ago(settings, "uec_ae_monthly", error_days + 2)
     loaded_days_ago(settings, "uec_ambsys_monthly", warn_days + 2)
 
+    builds = sorted(settings.dbt_runs_dir.iterdir())
     summary = runner.run_source_freshness(settings)
     assert summary.success, summary.error
+    # dbt's own results are kept beside the builds' run folders, never among them (which keep builds only).
+    assert sorted(settings.dbt_runs_dir.iterdir()) == builds
+    (kept,) = (settings.dbt_runs_dir.parent / "freshness_runs").iterdir()
+    assert (kept / "sources.json").exists()
     results = {name.split(":")[0]: passed for name, passed in summary.check_results.items() if name.endswith(f":{CHECK}")}
     # Every source with a dbt source table is measured; the two moved back fail, the others loaded
     # by the build pass or (no sample bundled) were never loaded.
