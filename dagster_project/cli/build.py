@@ -45,7 +45,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     pending = runner.pending_partitions(settings, state)
     if not pending:
         console.print("[green]✓[/] no pending partitions: every landed file's vintage is loaded")
-    ran_any = bool(pending) or args.force or not settings.serving_db.exists()
+    marts_built = False
     if len(pending) == 1 and not args.force:
         # One source waiting (a new month): one run loads, gates, rebuilds what is downstream, publishes.
         [(source, periods)] = pending.items()
@@ -78,12 +78,14 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
                 lambda: runner.run_marts(settings, None if args.force or not loaded else loaded),
             )
             failures += failed
+            marts_built = True
         else:
             console.print("[green]✓[/] marts are up to date with raw; nothing to rebuild (use --force to rebuild)")
 
-    if ran_any:
-        # Whether each source is within its release cadence (dbt source freshness): after anything ran,
-        # since a load changes the answer; the nightly schedule asks it when nothing runs.
+    if marts_built:
+        # Whether each source is within its release cadence (dbt source freshness), after a build of
+        # several sources or of everything. One new month is an event, as the daemon's are: its run
+        # stays one run, and the nightly schedule asks freshness whether or not anything ran.
         _, failed = run_and_report(
             "Checking source freshness (dbt source freshness)…", log_path, lambda: runner.run_source_freshness(settings)
         )
