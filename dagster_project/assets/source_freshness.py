@@ -7,8 +7,8 @@ the newest `_loaded_at` in the raw table. Dagster's measures it from the asset's
 
 The checks run as one `dbt source freshness` invocation over the selected sources (a second or two of
 queries after dbt's start-up), in the `check_source_freshness` job: at the end of `nhs-warehouse
-build` when it rebuilt the marts after several sources (or `--force`), and nightly by schedule (automation/freshness.py), since a
-source goes stale precisely when nothing runs. The check's result reaches the alert path through the
+build` when it rebuilt the marts after several sources (or `--force`), and nightly by schedule
+(automation/freshness.py), since a source goes stale precisely when nothing runs. The check's result reaches the alert path through the
 run alert sensor, as a failed dbt test does, under the same alert as Dagster's own freshness verdict
 (`asset_overdue:<source>`), so one overdue source is one incident, not two.
 
