@@ -51,7 +51,10 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         resources={
             "duckdb": duckdb_resource(settings),
             "dbt": WarehouseDbtCliResource(
-                project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir), dbt_executable=dbt_executable()
+                # DbtCliResource's own __init__ takes a DbtProject here; mypy sees the subclass's pydantic field (str).
+                project_dir=dbt_project,  # type: ignore[arg-type]
+                profiles_dir=str(dbt_project.project_dir),
+                dbt_executable=dbt_executable(),
             ),
             "warehouse": WarehouseResource(home=str(settings.home)),
         },
