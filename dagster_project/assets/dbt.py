@@ -9,9 +9,10 @@ import datetime as dt
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -21,6 +22,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_project.assets.dbt_project import dbt_project, require_manifest
 from dagster_project.assets.table_metadata import PREVIEW_ROWS, owners_of, table_metadata
 from dagster_project.serving.publish import Description
+from dagster_project.settings import Settings
 from dagster_project.ingest.load import ensure_raw_tables
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources import SOURCES
@@ -62,8 +64,6 @@ translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
 
 @dbt_assets(manifest=require_manifest(), project=dbt_project, dagster_dbt_translator=translator, pool="duckdb_writer")
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    # dbt runs as a subprocess; the profile reads the warehouse file's path from the environment.
-    os.environ["NHS_WAREHOUSE_DB"] = str(warehouse.settings.warehouse_db)
     # Sources with nothing loaded yet read as empty tables rather than failing every model after them.
     with open_warehouse(warehouse.settings.warehouse_db) as con:
         ensure_raw_tables(con, SOURCES.values())
@@ -79,17 +79,14 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, wa
         args += ["--indirect-selection", "buildable"]
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     settings = warehouse.settings
-    target_path = settings.dbt_runs_dir / f"{started:%Y%m%dT%H%M%S}-{context.run.run_id[:8]}"
-    reuse_partial_parse(settings.dbt_runs_dir, target_path)
-    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
-    try:
-        # Held until dbt exits: the row counts and column types come from the warehouse file, which
-        # dbt's process holds while it runs (assets/table_metadata.py). A build's dbt step is seconds.
-        events = list(invocation.stream())
-    finally:
-        keep_partial_parse(target_path, settings.dbt_runs_dir)
-        keep_compiled_sql(target_path, settings.dbt_compiled_sql)
-        prune_dbt_runs(settings.dbt_runs_dir, keep=settings.dbt_runs_kept)
+    with dbt_run_folder(settings, settings.dbt_runs_dir, context.run.run_id, started) as target_path:
+        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
+        try:
+            # Held until dbt exits: the row counts and column types come from the warehouse file, which
+            # dbt's process holds while it runs (assets/table_metadata.py). A build's dbt step is seconds.
+            events = list(invocation.stream())
+        finally:
+            keep_compiled_sql(target_path, settings.dbt_compiled_sql)
     with open_warehouse(warehouse.settings.warehouse_db, read_only=True) as con:
         yield from with_table_metadata(events, con, invocation.manifest)
     # Every node that passed has built or checked the rows loaded before this build began, whether
@@ -116,6 +113,21 @@ def with_table_metadata(events, con, manifest: Mapping[str, Any]):
             if table:
                 event = event.with_metadata({**event.metadata, **table})
         yield event
+
+
+@contextmanager
+def dbt_run_folder(settings: Settings, runs_dir: Path, run_id: str, started: dt.datetime) -> Iterator[Path]:
+    """A new dbt target folder under `runs_dir` for one dbt invocation on this home's warehouse: dbt
+    starts from the parse state this home's last invocation left, the state it writes is kept for the
+    next, and only the newest `dbt_runs_kept` folders of `runs_dir` stay."""
+    os.environ["NHS_WAREHOUSE_DB"] = str(settings.warehouse_db)  # the dbt profile reads the path from here
+    target_path = runs_dir / f"{started:%Y%m%dT%H%M%S}-{run_id[:8]}"
+    reuse_partial_parse(settings.dbt_runs_dir, target_path)
+    try:
+        yield target_path
+    finally:
+        keep_partial_parse(target_path, settings.dbt_runs_dir)
+        prune_dbt_runs(runs_dir, keep=settings.dbt_runs_kept)
 
 
 def keep_compiled_sql(target_path: Path, kept_path: Path) -> None:

@@ -19,7 +19,6 @@ periods never landed (automation/freshness.py).
 """
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from functools import cache
 
@@ -33,7 +32,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import keep_partial_parse, manifest, prune_dbt_runs, reuse_partial_parse
+from dagster_project.assets.dbt import dbt_run_folder, manifest
 from dagster_project.assets.raw import raw_asset_key
 from dagster_project.resources import WarehouseResource
 from dagster_project.sources import SOURCES
@@ -124,7 +123,6 @@ def source_freshness_checks(
     context: AssetCheckExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[AssetCheckResult]:
     settings = warehouse.settings
-    os.environ["NHS_WAREHOUSE_DB"] = str(settings.warehouse_db)  # the dbt profile reads the path from here
     selected: list[AssetCheckKey] = sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.to_user_string())
     keys = [k.asset_key.path[-1] for k in selected]
     selectors = dbt_sources()
@@ -132,26 +130,22 @@ def source_freshness_checks(
     # Beside the builds' run folders, not among them: a freshness run is pruned with its own kind and
     # never pushes a build's results out of the kept ones.
     freshness_dir = settings.dbt_runs_dir.parent / "freshness_runs"
-    target_path = freshness_dir / f"{started:%Y%m%dT%H%M%S}-{context.run.run_id[:8]}"
-    reuse_partial_parse(settings.dbt_runs_dir, target_path)
-    invocation = dbt.cli(
-        ["source", "freshness", "--select", " ".join(selectors[k] for k in keys)],
-        manifest=manifest(),
-        raise_on_error=False,
-        target_path=target_path,
-    )
     errors = {}
-    try:
-        for event in invocation.stream_raw_events():
-            if event.raw_event["info"]["name"] == "RunResultError":
-                data = event.raw_event["data"]
-                errors[(data.get("node_info") or {}).get("node_name")] = data.get("msg", "")
-        results = invocation.get_artifact("sources.json")["results"]
-    except FileNotFoundError:  # dbt ended before measuring anything; each check says so
-        results = []
-    finally:
-        keep_partial_parse(target_path, settings.dbt_runs_dir)
-        prune_dbt_runs(freshness_dir, keep=settings.dbt_runs_kept)
+    with dbt_run_folder(settings, freshness_dir, context.run.run_id, started) as target_path:
+        invocation = dbt.cli(
+            ["source", "freshness", "--select", " ".join(selectors[k] for k in keys)],
+            manifest=manifest(),
+            raise_on_error=False,
+            target_path=target_path,
+        )
+        try:
+            for event in invocation.stream_raw_events():
+                if event.raw_event["info"]["name"] == "RunResultError":
+                    data = event.raw_event["data"]
+                    errors[(data.get("node_info") or {}).get("node_name")] = data.get("msg", "")
+            results = invocation.get_artifact("sources.json")["results"]
+        except FileNotFoundError:  # dbt ended before measuring anything; each check says so
+            results = []
     by_table = {r["unique_id"].rsplit(".", 1)[-1]: r for r in results}
     for key in keys:
         yield result_for(key, by_table.get(key), errors.get(key))
