@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.ingest.load import StagedLoad
+from dagster_project.validation.gx_imports import import_gx
 
 
 # What the gate expects of the staged table when there is no previous partition to compare with.
@@ -199,10 +200,7 @@ class Gate:
         results and docs need disk, each result a file of its own.
         """
         if self._context is None:
-            from dagster_project.validation import gx_duckdb
-
-            gx_duckdb.apply()
-            import great_expectations as gx
+            gx = import_gx()
             from great_expectations.data_context.types.base import (
                 DataContextConfig,
                 InMemoryStoreBackendDefaults,
@@ -261,7 +259,7 @@ class Gate:
         return self.docs_index
 
     def _suite(self, suite_json: dict):
-        import great_expectations as gx
+        gx = import_gx()
 
         try:
             suite = gx.ExpectationSuite(
@@ -279,7 +277,7 @@ class Gate:
 
     def _checkpoint(self, staged: StagedLoad, suite_json: dict):
         """Register the source's datasource, suite and checkpoint once per gate (in memory: see `context`)."""
-        import great_expectations as gx
+        gx = import_gx()
 
         key = (staged.spec.key, str(staged.pending_db), json.dumps(suite_json, sort_keys=True))
         cached = self._checkpoints.get(staged.spec.key)
@@ -312,7 +310,7 @@ class Gate:
     def validate(self, staged: StagedLoad, suite_path: Path, previous_rows: int | None | dict[str, int | None]) -> GateResult:
         """Validate every staged partition in one pass. `previous_rows` is, per staged period (or for
         the one staged partition), the row count of the partition before it: the row-count band's base."""
-        import great_expectations as gx
+        gx = import_gx()
 
         started = time.perf_counter()
         suite_json = load_suite_json(suite_path)
