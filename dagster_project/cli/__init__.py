@@ -27,7 +27,7 @@ from dagster_project.cli.output import err_console
 from dagster_project.cli.read import cmd_docs, cmd_explain, cmd_query, cmd_report, cmd_status
 from dagster_project.cli.registry import cmd_check_registry
 from dagster_project.cli.servers import cmd_daemon, cmd_dev
-from dagster_project.sources import UnknownSource
+from dagster_project.sources import SOURCES, UnknownSource
 from dagster_project.settings import SettingsError, load_settings
 
 USAGE_ERROR = 2  # a wrong command, option, source, path or setting: as argparse and most CLIs say it
@@ -55,7 +55,14 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=False, parser_class=_Parser)
     b = sub.add_parser("build", help="land samples, load pending partitions, build and publish marts")
     b.add_argument("--no-samples", action="store_true", help="do not land the bundled samples first")
-    b.add_argument("--force", action="store_true", help="rebuild and republish marts even if no raw data changed")
+    b.add_argument(
+        "--force",
+        nargs="*",
+        metavar="SOURCE",
+        choices=list(SOURCES),
+        help="rebuild and republish marts even if no raw data changed: every mart, or only those downstream of "
+        "each SOURCE named (a raw table mended by hand)",
+    )
     s = sub.add_parser("build-spark", help="build the dbt project on Spark from the raw Parquet mirror (needs the spark group)")
     s.add_argument("--dbt-args", default="", help="more arguments for dbt build, e.g. --dbt-args '--select marts'")
     i = sub.add_parser("ingest", help="put files into the landing store")

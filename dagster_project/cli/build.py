@@ -45,8 +45,9 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     pending = runner.pending_partitions(settings, state)
     if not pending:
         console.print("[green]✓[/] no pending partitions: every landed file's vintage is loaded")
-    marts_built = False
-    if len(pending) == 1 and not args.force:
+    freshness_due = False
+    forced = args.force is not None  # `--force` alone: every mart; `--force SOURCE...`: what is downstream of them
+    if len(pending) == 1 and not forced:
         # One source waiting (a new month): one run loads, gates, rebuilds what is downstream, publishes.
         [(source, periods)] = pending.items()
         _, failed = run_and_report(
@@ -71,21 +72,24 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
                 failures += failed
                 if summary.metadata.get(f"raw/{source}", {}).get("partitions_loaded"):
                     loaded.add(source)
-        if loaded or args.force or not settings.serving_db.exists():
+        if loaded or forced or not settings.serving_db.exists():
+            downstream_of = loaded | set(args.force or ())
+            every_mart = args.force == [] or not downstream_of
             _, failed = run_and_report(
                 "Building marts (dbt build: models and tests) and publishing the serving DB…",
                 log_path,
-                lambda: runner.run_marts(settings, None if args.force or not loaded else loaded),
+                lambda: runner.run_marts(settings, None if every_mart else downstream_of),
             )
             failures += failed
-            marts_built = True
+            freshness_due = every_mart or len(downstream_of) > 1
         else:
             console.print("[green]✓[/] marts are up to date with raw; nothing to rebuild (use --force to rebuild)")
 
-    if marts_built:
+    if freshness_due:
         # Whether each source is within its release cadence (dbt source freshness), after a build of
-        # several sources or of everything. One new month is an event, as the daemon's are: its run
-        # stays one run, and the nightly schedule asks freshness whether or not anything ran.
+        # several sources or of everything. One new month (or the marts of one source rebuilt by
+        # `--force SOURCE`) is an event, as the daemon's are: its run stays one run, and the nightly
+        # schedule asks freshness whether or not anything ran.
         _, failed = run_and_report(
             "Checking source freshness (dbt source freshness)…", log_path, lambda: runner.run_source_freshness(settings)
         )

@@ -52,6 +52,7 @@ def built_at_by_month(warehouse: Path) -> dict[str, tuple]:
 
 FACT = "model.nhs_warehouse.fct_ae_provider_month"
 KEEP_2_DBT_RUNS = {"NHS_WAREHOUSE_DBT_RUNS_KEPT": "2"}
+OUT_OF_AREA_MART = "model.nhs_warehouse.mart_mh_out_of_area_month"  # not downstream of A&E
 OVER_4H_TEST = "test.nhs_warehouse.expression_is_true_fct_ae_provider_month_attendances_over_4h_ae_attendances.%"
 
 
@@ -195,13 +196,16 @@ def test_a_failing_test_keeps_its_mark_and_checks_the_same_rows_again(tmp_path):
         con.execute("update raw.uec_ae_monthly set over_4h_type_1 = 10000000 where org_code = 'R1K' and _period = ?", [JUNE])
     finally:
         con.close()
-    failed = run_cli("build", "--no-samples", "--force", home=home)
+    # `--force uec_ae_monthly`: the marts downstream of A&E, as after mending its raw table by hand.
+    failed = run_cli("build", "--no-samples", "--force", "uec_ae_monthly", home=home)
     assert failed.returncode != 0, failed.stdout
     # The model built June and passed, so its mark moves; the test failed, so its mark stays.
     assert mark(warehouse, FACT) > built and mark(warehouse, OVER_4H_TEST) == checked
+    # A mart not downstream of A&E was not rebuilt.
+    assert mark(warehouse, OUT_OF_AREA_MART) == built
 
     # Still failing on the next build: the test checks the same rows again, not taken as passed.
-    again = run_cli("build", "--no-samples", "--force", home=home)
+    again = run_cli("build", "--no-samples", "--force", "uec_ae_monthly", home=home)
     assert again.returncode != 0, again.stdout
     assert mark(warehouse, OVER_4H_TEST) == checked
 
@@ -216,7 +220,7 @@ def test_a_failing_test_keeps_its_mark_and_checks_the_same_rows_again(tmp_path):
         con.execute("update raw.uec_ae_monthly set over_4h_type_1 = ? where org_code = 'R1K' and _period = ?", [original, JUNE])
     finally:
         con.close()
-    run_cli("build", "--no-samples", "--force", home=home, check=True)
+    run_cli("build", "--no-samples", "--force", "uec_ae_monthly", home=home, check=True)
     assert mark(warehouse, OVER_4H_TEST) > checked
     assert query(
         warehouse,

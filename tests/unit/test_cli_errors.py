@@ -14,6 +14,11 @@ UNKNOWN_SOURCE = "unknown source 'no-such-source'; known: ascof_council_measures
     [
         (["ingest", "README.md", "--source", "no-such-source"], {}, UNKNOWN_SOURCE),
         (["bogus"], {}, "invalid choice: 'bogus' (choose from 'build'"),
+        (
+            ["build", "--force", "no_such_source"],
+            {},
+            "argument --force: invalid choice: 'no_such_source' (choose from 'uec_ae_monthly'",
+        ),
         ([], {}, "a command is needed"),
         (["query"], {}, "the following arguments are required: sql"),
         (["query", "select 1", "--format", "xml"], {}, "invalid choice: 'xml' (choose from 'table', 'csv', 'json')"),
