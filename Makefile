@@ -52,8 +52,9 @@ run: install
 	$(VENV)/bin/nhs-warehouse build
 
 ## The whole test suite (what CI runs), on two workers (pytest-xdist; one per core here)
+# PYTEST_ARGS: more pytest arguments (CI passes --basetemp, to hand the session's built home to test-parity).
 test: install browser
-	$(VENV)/bin/pytest -n 2
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 ## The inner loop (a few minutes): everything but what builds whole warehouses, starts servers or kills processes
 test-fast: install

@@ -75,7 +75,8 @@ def built_home(tmp_path_factory) -> Path:
     and use the same home). A test that changes a home takes `built_home_copy` instead.
 
     A developer iterating on tests can set NHS_WAREHOUSE_TEST_BUILT_HOME to a home already built
-    from the samples to skip the build (CI never sets it; the build then runs as here).
+    from the samples to skip the build. CI sets it only for its parity session, to the home its
+    `make test` session built here from scratch with the same checkout (.ci/run).
     """
     reuse = os.environ.get("NHS_WAREHOUSE_TEST_BUILT_HOME")
     if reuse:

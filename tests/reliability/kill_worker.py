@@ -34,7 +34,6 @@ import sys
 from pathlib import Path
 
 import duckdb  # imported before forking (the point of a fork server), with GX and pandas
-import great_expectations  # noqa: F401
 import pandas  # noqa: F401
 
 from dagster_project.ingest.intake import intake
@@ -44,6 +43,7 @@ from dagster_project.serving.publish import publish
 from dagster_project.sources import SOURCES
 from dagster_project.sources.uec import UEC_AE_MONTHLY
 from dagster_project.validation.gate import Gate
+from dagster_project.validation.gx_imports import import_gx
 from dagster_project.warehouse import open_warehouse
 
 # Kill points: calls that change what is on disk. File-system calls are seen by a profile hook
@@ -227,4 +227,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import_gx()  # before forking, as the gate imports it (validation/gx_imports.py)
     main()
