@@ -53,12 +53,15 @@ run: install
 
 ## The whole test suite (what CI runs), on two workers (pytest-xdist; one per core here)
 # PYTEST_ARGS: more pytest arguments (CI passes --basetemp, to hand the session's built home to test-parity).
+# --dist worksteal: a worker that runs out of tests takes the other's pending ones, so neither idles
+# while the other waits on the shared built home or runs the kill loop (1,030 s against 1,126 s with
+# the default, one run each on a quiet machine).
 test: install browser
-	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 ## The inner loop (a few minutes): everything but what builds whole warehouses, starts servers or kills processes
 test-fast: install
-	$(VENV)/bin/pytest -n 2 -m "not slow and not system and not faults and not parity"
+	$(VENV)/bin/pytest -n 2 --dist worksteal -m "not slow and not system and not faults and not parity"
 
 ## The same dbt project built on DuckDB and on Spark (dbt-spark, local session), every mart compared row for row
 test-parity: install-spark
