@@ -65,10 +65,9 @@ def bare_duckdb_read(files: list[Path]) -> tuple[float, int]:
 
 def gx_paths(warehouse_db: Path, work: Path, scale: int) -> dict:
     """Validate raw.uec_ae_monthly (repeated `scale` times) by GX's SQL path and pandas path."""
-    from dagster_project.validation import gx_duckdb
+    from dagster_project.validation.gx_imports import import_gx
 
-    gx_duckdb.apply()
-    import great_expectations as gx
+    gx = import_gx()  # as the gate imports it
 
     table_db = work / f"gx_bench_{scale}.duckdb"
     con = duckdb.connect(str(table_db))

@@ -1,4 +1,5 @@
-"""Make Great Expectations' SQL path work against DuckDB files. The only GX adaptation in the project.
+"""Make Great Expectations' SQL path work against DuckDB files. One of two GX adaptations (the other,
+validation/gx_imports.py, defers two of its imports); `gx_imports.import_gx()` applies this one.
 
 GX 1.x has no DuckDB data source; `add_sql("duckdb:///...")` (via duckdb-engine) reaches the table,
 but every expectation then fails with `IndexError: list index out of range`: GX reads query results

@@ -17,6 +17,7 @@ module's `__spec__`, which makes a lazy module load at once.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 import types
@@ -29,10 +30,10 @@ DEFERRED = ("scipy.stats", "altair")
 class _Deferred(types.ModuleType):
     """Stands in for a module until something reads one of its attributes, then becomes it."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, spec: importlib.machinery.ModuleSpec) -> None:
+        super().__init__(spec.name)
         # Set, not looked up through __getattr__: the import system reads it on every `import`.
-        self.__spec__ = importlib.util.find_spec(name)
+        self.__spec__ = spec
 
     def __getattr__(self, attr: str) -> Any:
         name = self.__name__
@@ -47,8 +48,8 @@ class _Deferred(types.ModuleType):
 def defer_unused() -> None:
     """Put stand-ins for `DEFERRED` in place, unless a module was imported already."""
     for name in DEFERRED:
-        if name not in sys.modules and importlib.util.find_spec(name) is not None:
-            sys.modules[name] = _Deferred(name)
+        if name not in sys.modules and (spec := importlib.util.find_spec(name)) is not None:
+            sys.modules[name] = _Deferred(spec)
 
 
 def import_gx() -> types.ModuleType:

@@ -49,6 +49,7 @@ def spark_home(built_home, tmp_path_factory):
 
     A copy: the session's built home stays read-only, and `second_load` goes on in this one."""
     home = tmp_path_factory.mktemp("parity") / "home"
+    # Never a Spark folder from elsewhere: its metastore records absolute table locations.
     shutil.copytree(built_home, home, symlinks=True, ignore=shutil.ignore_patterns("spark"))
     result = run_cli("build-spark", home=home, timeout=3600)
     assert result.returncode == 0, f"build-spark failed\n{result.stdout}\n{result.stderr}"
@@ -176,8 +177,7 @@ def second_load(spark_home):
     revised June 2023 A&E file (R1K type 1 attendances +100), loaded and built on both engines again.
 
     In the same home, after the tests above compared its first build: the Spark snapshot's first
-    run is the full build's, so the second load needs one more Spark build, not two. (A copy of the
-    home cannot carry its Spark folder: the metastore records absolute table locations.)"""
+    run is the full build's, so the second load needs one more Spark build, not two."""
     home = spark_home
     with CqcLoopbackApi() as api:
         api.rerate_royal_oldham()
